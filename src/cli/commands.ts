@@ -1,0 +1,15 @@
+// The command table. Each command lives in its own module, loaded only when it runs.
+
+export interface CommandModule {
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+export interface CommandEntry {
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
+}
+
+export const commands: Record<string, CommandEntry> = {
+  // Entries are added by each command's module, one line each, in alphabetical order.
+};

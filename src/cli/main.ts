@@ -1,0 +1,58 @@
+// Entry point of `bin/vras`: dispatches to a command and turns every error into a one-line
+// message and an exit code. A stack trace is printed only with VRAS_DEBUG=1.
+
+import { CodecError } from '../codec/index.js';
+import { commands } from './commands.js';
+import { CliError } from './io.js';
+
+function usage(): string {
+  const names = Object.keys(commands).sort();
+  const width = Math.max(8, ...names.map((n) => n.length));
+  return [
+    'usage: vras <command> [options]',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
+    '',
+    "Run 'vras <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands[name];
+  if (entry === undefined) {
+    process.stderr.write(`vras: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await entry.load();
+  return mod.run(rest);
+}
+
+function report(error: unknown): number {
+  if (process.env.VRAS_DEBUG === '1') console.error(error);
+  if (error instanceof CliError) {
+    process.stderr.write(`vras: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof CodecError) {
+    process.stderr.write(`vras: ${error.message}\n`);
+    return 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`vras: ${message}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = report(error);
+  },
+);

@@ -1,0 +1,8 @@
+// Public API of the codec layer. Zero runtime dependencies; runs in a browser.
+export * from './checksum.js';
+export * from './errors.js';
+export * from './guid.js';
+export * from './hex.js';
+export * from './json.js';
+export * from './reader.js';
+export * from './writer.js';
