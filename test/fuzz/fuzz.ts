@@ -1,0 +1,232 @@
+// Fuzzing of every byte decoder the codec exports: random and mutated inputs, a guard against
+// allocations sized from unchecked lengths, and a report that names the seed and the input of
+// every failure so it replays. `npm test` runs 100k cases (test/fuzz.test.ts); `npm run fuzz`
+// runs millions (test/fuzz/run.ts).
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as codec from '../../src/codec/index.js';
+import { Prng } from '../support/prng.js';
+import { sharedRoot } from '../support/shared.js';
+
+export interface FuzzTarget {
+  readonly name: string;
+  /** Decoders may throw CodecError only; lint and detect functions may not throw at all. */
+  readonly mayThrowCodecError: boolean;
+  run(bytes: Uint8Array): unknown;
+}
+
+/** Exports that take something other than bytes, or that are not decoders of untrusted input. */
+const NOT_BYTE_DECODERS = new Set(['decodeEsr']);
+
+/** Every `decode*`, `lint*` and `detect*` function the codec exports, called on bytes alone. */
+export function codecTargets(): FuzzTarget[] {
+  const targets: FuzzTarget[] = [];
+  for (const [name, value] of Object.entries(codec)) {
+    if (typeof value !== 'function' || NOT_BYTE_DECODERS.has(name)) continue;
+    const fn = value as (bytes: Uint8Array) => unknown;
+    if (/^decode[A-Z]/.test(name)) targets.push({ name, mayThrowCodecError: true, run: fn });
+    else if (/^(lint|detect)[A-Z]/.test(name)) {
+      targets.push({ name, mayThrowCodecError: false, run: fn });
+    }
+  }
+  return targets.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Seed inputs: every binary reference file (HEST tables, blobs, CPER payloads). */
+export function referenceCorpus(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (/\.bin$|\/HEST$/.test(p) && st.size <= 4096) {
+        const data = readFileSync(p);
+        out.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      }
+    }
+  };
+  walk(join(sharedRoot, 'reference'));
+  // hardware_errors blobs carry records at block offsets: add those windows as seeds too.
+  for (const blob of [...out]) {
+    for (const at of [0x10, 0x20, 0x420]) {
+      if (blob.length > at + 20) out.push(blob.slice(at, Math.min(blob.length, at + 1024)));
+    }
+  }
+  return out;
+}
+
+const INTERESTING_U32 = [
+  0, 1, 19, 20, 63, 64, 72, 80, 0x7f, 0x80, 0xff, 0x100, 0x400, 0x7fffffff, 0xffffffff,
+];
+
+export function mutate(prng: Prng, input: Uint8Array, corpus: readonly Uint8Array[]): Uint8Array {
+  let bytes: Uint8Array = input.slice();
+  const rounds = 1 + prng.below(4);
+  for (let r = 0; r < rounds; r++) {
+    const op = prng.below(7);
+    if (bytes.length === 0 && op < 4) {
+      bytes = prng.bytes(1 + prng.below(64));
+      continue;
+    }
+    const at = prng.below(bytes.length);
+    switch (op) {
+      case 0:
+        bytes[at] = bytes[at]! ^ (1 << prng.below(8));
+        break;
+      case 1:
+        bytes[at] = prng.pick([0, 0xff, 0x7f, 0x80, 1]);
+        break;
+      case 2: {
+        const v = prng.pick([
+          ...INTERESTING_U32,
+          bytes.length,
+          bytes.length - 20,
+          bytes.length + 1,
+        ]);
+        for (let i = 0; i < 4 && at + i < bytes.length; i++) bytes[at + i] = (v >>> (8 * i)) & 0xff;
+        break;
+      }
+      case 3:
+        bytes = bytes.slice(0, at);
+        break;
+      case 4: {
+        const extra = prng.bytes(prng.below(128));
+        const next = new Uint8Array(bytes.length + extra.length);
+        next.set(bytes);
+        next.set(extra, bytes.length);
+        bytes = next;
+        break;
+      }
+      case 5: {
+        const other = prng.pick(corpus);
+        const start = prng.below(other.length + 1);
+        const piece = other.subarray(start, start + prng.below(256));
+        const next = new Uint8Array(at + piece.length);
+        next.set(bytes.subarray(0, at));
+        next.set(piece, at);
+        bytes = next;
+        break;
+      }
+      default: {
+        const len = prng.below(Math.min(64, bytes.length - at) + 1);
+        const chunk = bytes.slice(at, at + len);
+        const next = new Uint8Array(bytes.length + chunk.length);
+        next.set(bytes.subarray(0, at + len));
+        next.set(chunk, at + len);
+        next.set(bytes.subarray(at + len), at + 2 * len);
+        bytes = next;
+      }
+    }
+  }
+  return bytes;
+}
+
+export class AllocationError extends Error {}
+
+/**
+ * Runs `fn` with Uint8Array and Array construction limited to `limit` elements, so a decoder
+ * that sizes an allocation from a length it has not checked against the input is caught.
+ */
+export function withAllocationLimit<T>(limit: number, fn: () => T): T {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const RealU8 = g.Uint8Array as Uint8ArrayConstructor;
+  const RealArray = g.Array as ArrayConstructor;
+  const guard = <C extends object>(real: C, kind: string): C =>
+    new Proxy(real, {
+      construct(target, args, newTarget) {
+        const n = args[0];
+        if (typeof n === 'number' && n > limit) {
+          throw new AllocationError(`${kind}(${n}) exceeds the ${limit}-element limit`);
+        }
+        // `new Proxy(...)` arrives here with newTarget = the proxy: construct the real class.
+        const nt = newTarget === g.Array || newTarget === g.Uint8Array ? target : newTarget;
+        return Reflect.construct(
+          target as unknown as new (
+            ...a: unknown[]
+          ) => object,
+          args,
+          nt as unknown as new (
+            ...a: unknown[]
+          ) => object,
+        );
+      },
+    });
+  g.Uint8Array = guard(RealU8, 'new Uint8Array');
+  g.Array = guard(RealArray, 'new Array');
+  try {
+    return fn();
+  } finally {
+    g.Uint8Array = RealU8;
+    g.Array = RealArray;
+  }
+}
+
+export interface FuzzFailure {
+  readonly target: string;
+  readonly seed: number;
+  readonly caseIndex: number;
+  readonly inputHex: string;
+  readonly error: string;
+}
+
+export interface FuzzResult {
+  readonly cases: number;
+  readonly perTarget: Record<string, number>;
+  readonly failures: FuzzFailure[];
+}
+
+/** Runs `cases` inputs spread over every target. Each case is replayable from (seed, index). */
+export function fuzz(options: {
+  targets: readonly FuzzTarget[];
+  corpus: readonly Uint8Array[];
+  cases: number;
+  seed: number;
+  maxFailures?: number;
+  /** Run only this target; inputs stay those of the full run, so a failure replays exactly. */
+  only?: string;
+}): FuzzResult {
+  const { targets, corpus, cases, seed } = options;
+  const failures: FuzzFailure[] = [];
+  const perTarget: Record<string, number> = {};
+  const prng = new Prng(seed);
+  for (let i = 0; i < cases && failures.length < (options.maxFailures ?? 10); i++) {
+    const target = targets[i % targets.length]!;
+    const input =
+      prng.below(4) === 0 || corpus.length === 0
+        ? prng.bytes(prng.below(300))
+        : mutate(prng, prng.pick(corpus), corpus);
+    if (options.only !== undefined && target.name !== options.only) continue;
+    perTarget[target.name] = (perTarget[target.name] ?? 0) + 1;
+    const error = runOne(target, input);
+    if (error !== undefined) {
+      failures.push({
+        target: target.name,
+        seed,
+        caseIndex: i,
+        inputHex: codec.bytesToHex(input),
+        error,
+      });
+    }
+  }
+  return { cases, perTarget, failures };
+}
+
+/** Undefined when the target behaved, else what went wrong. */
+export function runOne(target: FuzzTarget, input: Uint8Array): string | undefined {
+  try {
+    withAllocationLimit(input.length * 2 + 4096, () => target.run(input));
+    return undefined;
+  } catch (error) {
+    if (error instanceof AllocationError) return `unchecked allocation: ${error.message}`;
+    if (target.mayThrowCodecError && error instanceof codec.CodecError) {
+      if (error.offset === undefined && error.code === 'truncated') {
+        return `CodecError without an offset: ${error.message}`;
+      }
+      return undefined;
+    }
+    const e = error as Error;
+    return `${e?.name ?? 'throw'}: ${e?.message ?? String(error)}\n${e?.stack?.split('\n').slice(1, 4).join('\n') ?? ''}`;
+  }
+}

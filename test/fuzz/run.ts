@@ -1,0 +1,51 @@
+// `npm run fuzz [-- --cases N --seed S --only NAME]`: millions of cases, in rounds with fresh
+// seeds, printing progress and every failure with its replay command.
+
+import { parseArgs } from 'node:util';
+import { codecTargets, fuzz, referenceCorpus } from './fuzz.js';
+
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '2000000' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000_007) },
+    only: { type: 'string' },
+  },
+});
+const total = Number(values.cases);
+const seed = Number(values.seed);
+const targets = codecTargets();
+if (values.only !== undefined && !targets.some((t) => t.name === values.only)) {
+  console.error(`fuzz: no target named ${values.only}`);
+  process.exit(2);
+}
+const corpus = referenceCorpus();
+const round = 250_000;
+let done = 0;
+let failed = 0;
+const started = performance.now();
+for (let r = 0; done < total; r++) {
+  const cases = Math.min(round, total - done);
+  const result = fuzz({
+    targets,
+    corpus,
+    cases,
+    seed: seed + r,
+    maxFailures: 20,
+    ...(values.only === undefined ? {} : { only: values.only }),
+  });
+  for (const f of result.failures) {
+    failed++;
+    console.log(`FAIL ${f.target} seed ${f.seed} case ${f.caseIndex}: ${f.error}`);
+    console.log(`  input: ${f.inputHex}`);
+    console.log(
+      `  replay: npm run fuzz -- --seed ${f.seed} --only ${f.target} --cases ${f.caseIndex + 1}`,
+    );
+  }
+  done += cases;
+  const secs = (performance.now() - started) / 1000;
+  console.error(
+    `fuzz: ${done}/${total} cases, ${targets.length} targets, ${failed} failures, ${Math.round(done / secs)} cases/s`,
+  );
+}
+console.log(`${done - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
