@@ -5,6 +5,7 @@ export * from './finding.js';
 export * from './guid.js';
 export * from './hex.js';
 export * from './json.js';
+export * from './linker-loader.js';
 export * from './reader.js';
 export * from './section.js';
 export * from './writer.js';
