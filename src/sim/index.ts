@@ -1,0 +1,8 @@
+// Public API of the simulator layer: a deterministic full-stack model of firmware-first RAS
+// (hardware, EL3 firmware, host kernel, KVM, the vras engine as VMM, guest firmware, guest
+// kernel). Runs in a browser: no node:*, no clocks, no timers, no Math.random.
+export * from './errors.js';
+export * from './random.js';
+export * from './scheduler.js';
+export * from './simulation.js';
+export * from './trace.js';
