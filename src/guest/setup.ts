@@ -1,0 +1,289 @@
+// `vras guest setup`: installs the host packages the real-guest harness needs, downloads the
+// arm64 guest kernel and busybox with `apt-get download`, unpacks them into the cache
+// (cache.ts), cross-compiles the victim program and builds the base initramfs. Idempotent:
+// when everything is in place it only checks and returns (well under a second).
+// Facts: shared/reference/real-guest/RECIPE.md.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import {
+  cacheRoot,
+  type GuestManifest,
+  type KernelImage,
+  type QemuInstall,
+  readManifest,
+  writeManifest,
+} from './cache.js';
+import { buildCpio, type CpioEntry } from './cpio.js';
+import { INIT_SCRIPT } from './init-script.js';
+
+/** Host packages (Debian 12) the harness uses. */
+export const HOST_PACKAGES = [
+  'qemu-system-arm',
+  'qemu-efi-aarch64',
+  'acpica-tools',
+  'cpio',
+  'gcc-aarch64-linux-gnu',
+  'libc6-dev-arm64-cross',
+] as const;
+
+export const UEFI_FIRMWARE = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
+
+export class GuestSetupError extends Error {
+  readonly code: 'no-apt' | 'not-root' | 'command-failed' | 'not-found';
+  constructor(code: GuestSetupError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GuestSetupError';
+    this.code = code;
+  }
+}
+
+export interface SetupOptions {
+  readonly root?: string;
+  /** Progress lines (`== installing …`). */
+  readonly log?: (line: string) => void;
+  /** Look for a newer kernel package even when one is cached. */
+  readonly refresh?: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const VICTIM_SOURCE = join(here, 'victim.c');
+
+type Runner = (
+  command: string,
+  args: readonly string[],
+  opts?: { cwd?: string; root?: boolean },
+) => string;
+
+function makeRunner(log: (line: string) => void): Runner {
+  const isRoot = process.getuid?.() === 0;
+  let sudo: boolean | undefined;
+  return (command, args, opts = {}) => {
+    let cmd = command;
+    let argv = [...args];
+    if (opts.root === true && !isRoot) {
+      if (sudo === undefined) sudo = spawnSync('sudo', ['-n', 'true']).status === 0;
+      if (!sudo) {
+        throw new GuestSetupError(
+          'not-root',
+          `Cannot run '${command} ${args.join(' ')}': it needs root. Run 'bin/vras guest setup' as root or with passwordless sudo.`,
+        );
+      }
+      argv = [command, ...argv];
+      cmd = 'sudo';
+    }
+    const r = spawnSync(cmd, argv, {
+      cwd: opts.cwd,
+      encoding: 'utf8',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.error !== undefined) {
+      const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new GuestSetupError(
+        missing ? 'no-apt' : 'command-failed',
+        missing
+          ? `Cannot run '${cmd}': not installed. vras guest setup needs a Debian host with apt-get and dpkg.`
+          : `Cannot run '${cmd}': ${r.error.message}`,
+        { cause: r.error },
+      );
+    }
+    if (r.status !== 0) {
+      const tail = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
+      log(tail);
+      throw new GuestSetupError(
+        'command-failed',
+        `Cannot complete setup: '${cmd} ${argv.join(' ')}' exited with ${r.status}:\n${tail}`,
+      );
+    }
+    return r.stdout;
+  };
+}
+
+function installed(run: Runner, pkg: string): boolean {
+  try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+    return run('dpkg-query', ['-W', '-f', '${Status}', pkg]).includes('install ok installed');
+  } catch {
+    return false;
+  }
+}
+
+const APT_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
+
+/** Newest `linux-image-6.1.0-NN-arm64-unsigned` apt knows about. */
+function newestKernelPackage(run: Runner): string | undefined {
+  const out = run('apt-cache', [
+    'search',
+    '--names-only',
+    '^linux-image-6\\.1\\.0-[0-9]+-arm64-unsigned$',
+  ]);
+  let best: { nn: number; name: string } | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^(linux-image-6\.1\.0-(\d+)-arm64-unsigned)\s/.exec(line);
+    if (m === null) continue;
+    const nn = Number(m[2]);
+    if (best === undefined || nn > best.nn) best = { nn, name: m[1]! };
+  }
+  return best?.name;
+}
+
+function download(run: Runner, root: string, pkg: string, log: (line: string) => void): string {
+  const debs = join(root, 'debs');
+  mkdirSync(debs, { recursive: true });
+  const base = pkg.replace(/:.*$/, '');
+  const existing = readdirSync(debs).find((f) => f.startsWith(`${base}_`) && f.endsWith('.deb'));
+  if (existing !== undefined) return join(debs, existing);
+  log(`== downloading ${pkg}`);
+  run('apt-get', ['download', ...APT_LOCK, pkg], { cwd: debs });
+  const got = readdirSync(debs).find((f) => f.startsWith(`${base}_`) && f.endsWith('.deb'));
+  if (got === undefined)
+    throw new GuestSetupError(
+      'not-found',
+      `Cannot find the .deb of ${pkg} after apt-get download in ${debs}`,
+    );
+  return join(debs, got);
+}
+
+function sha(...parts: (string | Uint8Array)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Base initramfs: busybox, /init and /bin/victim, as a gzip newc archive. */
+export function buildBaseInitrd(busybox: Uint8Array, victim: Uint8Array): Uint8Array {
+  const entries: CpioEntry[] = [
+    { kind: 'dir', path: 'bin' },
+    { kind: 'dir', path: 'dev' },
+    { kind: 'char', path: 'dev/console', major: 5, minor: 1 },
+    { kind: 'dir', path: 'proc' },
+    { kind: 'dir', path: 'sys' },
+    { kind: 'dir', path: 'tmp' },
+    { kind: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
+    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    { kind: 'file', path: 'bin/victim', data: victim, mode: 0o755 },
+    { kind: 'file', path: 'init', data: new TextEncoder().encode(INIT_SCRIPT), mode: 0o755 },
+  ];
+  return gzipSync(buildCpio(entries), { level: 6 });
+}
+
+export async function setupGuest(options: SetupOptions = {}): Promise<GuestManifest> {
+  const root = options.root ?? cacheRoot();
+  const log = options.log ?? (() => {});
+  const run = makeRunner(log);
+  mkdirSync(root, { recursive: true });
+  log(`== cache ${root}`);
+
+  // 1. Host packages.
+  let updated = false;
+  const aptUpdate = (): void => {
+    if (updated) return;
+    log('== apt-get update');
+    run('apt-get', ['update', '-q', ...APT_LOCK], { root: true });
+    updated = true;
+  };
+  const archs = run('dpkg', ['--print-foreign-architectures']).split(/\s+/);
+  if (!archs.includes('arm64')) {
+    log('== dpkg --add-architecture arm64');
+    run('dpkg', ['--add-architecture', 'arm64'], { root: true });
+    aptUpdate();
+  }
+  const missing = HOST_PACKAGES.filter((p) => !installed(run, p));
+  if (missing.length > 0) {
+    aptUpdate();
+    log(`== apt-get install ${missing.join(' ')}`);
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_LOCK, ...missing], {
+      root: true,
+    });
+  } else {
+    log(`== host packages present: ${HOST_PACKAGES.join(' ')}`);
+  }
+  if (!existsSync(UEFI_FIRMWARE))
+    throw new GuestSetupError(
+      'not-found',
+      `Cannot find ${UEFI_FIRMWARE} after installing qemu-efi-aarch64`,
+    );
+
+  const previous = readManifest(root);
+
+  // 2. Guest kernel 6.1 (newest NN).
+  let kernel: KernelImage | undefined = previous?.kernels.find((k) => k.series === '6.1');
+  if (kernel === undefined || options.refresh === true) {
+    let pkg = newestKernelPackage(run);
+    if (pkg === undefined) {
+      aptUpdate();
+      pkg = newestKernelPackage(run);
+    }
+    if (pkg === undefined)
+      throw new GuestSetupError(
+        'not-found',
+        'Cannot find linux-image-6.1.0-NN-arm64-unsigned in apt (is arm64 enabled and the bookworm archive reachable?)',
+      );
+    const release = pkg.replace(/^linux-image-/, '').replace(/-unsigned$/, '');
+    const dir = join(root, `kernel-${release}`);
+    const image = join(dir, 'boot', `vmlinuz-${release}`);
+    if (!existsSync(image)) {
+      const deb = download(run, root, `${pkg}:arm64`, log);
+      log(`== unpacking ${pkg}`);
+      rmSync(dir, { recursive: true, force: true });
+      run('dpkg-deb', ['-x', deb, dir]);
+    }
+    if (!existsSync(image))
+      throw new GuestSetupError('not-found', `Cannot find the kernel image ${image} in ${pkg}`);
+    kernel = { series: '6.1', release, image };
+  }
+  log(`== kernel ${kernel.release}`);
+
+  // 3. busybox-static:arm64.
+  const busybox = join(root, 'busybox', 'bin', 'busybox');
+  if (!existsSync(busybox)) {
+    const deb = download(run, root, 'busybox-static:arm64', log);
+    log('== unpacking busybox-static');
+    run('dpkg-deb', ['-x', deb, join(root, 'busybox')]);
+  }
+  if (!existsSync(busybox))
+    throw new GuestSetupError('not-found', `Cannot find ${busybox} in busybox-static`);
+
+  // 4. Victim program, keyed by its source.
+  const source = readFileSync(VICTIM_SOURCE);
+  const victim = join(root, `victim-${sha(source)}`);
+  if (!existsSync(victim)) {
+    log('== compiling victim.c (aarch64-linux-gnu-gcc -static)');
+    run('aarch64-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-o', `${victim}.tmp`, VICTIM_SOURCE]);
+    run('mv', [`${victim}.tmp`, victim]);
+  }
+
+  // 5. Base initramfs, keyed by its contents.
+  const bb = readFileSync(busybox);
+  const vb = readFileSync(victim);
+  const initrd = join(root, `initrd-${sha(bb, vb, INIT_SCRIPT)}.cpio.gz`);
+  if (!existsSync(initrd)) {
+    log('== building initramfs');
+    writeFileSync(initrd, buildBaseInitrd(bb, vb));
+  }
+
+  const qemu: QemuInstall = {
+    name: 'system',
+    command: 'qemu-system-aarch64',
+    prefixArgs: [],
+    env: {},
+    dataDir: undefined,
+  };
+  const manifest: GuestManifest = {
+    schema: 'vras-guest/v1',
+    kernels: [kernel],
+    busybox,
+    victim,
+    initrd,
+    firmware: UEFI_FIRMWARE,
+    qemu: [qemu],
+  };
+  writeManifest(manifest, root);
+  log('== guest setup complete');
+  return manifest;
+}
