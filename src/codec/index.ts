@@ -14,6 +14,7 @@ export * from './hest.js';
 export * from './hex.js';
 export * from './json.js';
 export * from './linker-loader.js';
+export * from './lint-status-block.js';
 export * from './qemu-hest.js';
 export * from './reader.js';
 export * from './section.js';

@@ -127,7 +127,7 @@ const MIN_PRINT_LENGTH: ReadonlyMap<Guid, number> = new Map([
 const GhesSev = { NO: 0, CORRECTED: 1, RECOVERABLE: 2, PANIC: 3 } as const;
 type GhesSev = (typeof GhesSev)[keyof typeof GhesSev];
 
-export function ghesSeverity(cper: number): GhesSev {
+function ghesSeverity(cper: number): GhesSev {
   switch (cper) {
     case 3:
       return GhesSev.NO;
