@@ -1,6 +1,7 @@
 // Public API of the codec layer. Zero runtime dependencies; runs in a browser.
 export * from './acpi-header.js';
 export * from './checksum.js';
+export * from './detect.js';
 export * from './errors.js';
 export * from './esr.js';
 export * from './finding.js';

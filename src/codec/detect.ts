@@ -1,0 +1,150 @@
+// Which structure a byte string holds, from its signatures and lengths alone: an ACPI HEST
+// (formats.md §3, signature `HEST`), a UEFI CPER record (§5.1, `CPER` + 0xFFFFFFFF at offset 6),
+// a Generic Error Status Block (§4.1, no signature: recognised by lengths that agree), or a bare
+// section body (§6–§10, no header at all: only with a hint naming its kind or GUID). Never throws.
+
+import { type Guid, isGuid, parseGuid } from './guid.js';
+import { hex } from './hex.js';
+import { sectionCodecByKind, sectionCodecFor } from './section.js';
+
+export type DetectedKind = 'hest' | 'cper-record' | 'ghes-status-block' | 'section' | 'unknown';
+
+export interface Detection {
+  readonly kind: DetectedKind;
+  /** Why, one sentence each: what matched and what did not. */
+  readonly reasons: readonly string[];
+  /** For `section`: the section type GUID, and the registered codec's kind when known. */
+  readonly sectionGuid?: Guid;
+  readonly sectionKind?: string;
+}
+
+export interface DetectHint {
+  /** A bare section's kind (`memory`, `arm`, …) or type GUID. */
+  readonly section?: string;
+}
+
+function u32(b: Uint8Array, off: number): number {
+  return ((b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) + b[off + 3]! * 0x1000000) >>> 0;
+}
+
+function ascii(b: Uint8Array, off: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n && off + i < b.length; i++) s += String.fromCharCode(b[off + i]!);
+  return s;
+}
+
+/** Resolves a section hint (kind or GUID) to a GUID; undefined when it names nothing known. */
+export function resolveSectionHint(hint: string): { guid: Guid; kind?: string } | undefined {
+  const codec = sectionCodecByKind(hint);
+  if (codec !== undefined) return { guid: codec.guid, kind: codec.kind };
+  let guid: Guid;
+  try {
+    guid = parseGuid(hint);
+  } catch {
+    return undefined;
+  }
+  const byGuid = sectionCodecFor(guid);
+  return byGuid === undefined ? { guid } : { guid, kind: byGuid.kind };
+}
+
+/** Why `bytes` is (or is not) a plausible Generic Error Status Block. */
+export function statusBlockPlausibility(bytes: Uint8Array): { ok: boolean; reason: string } {
+  if (bytes.length < 20) {
+    return { ok: false, reason: `${bytes.length} bytes: a status block needs its 20-byte header` };
+  }
+  const status = u32(bytes, 0);
+  const rawOffset = u32(bytes, 4);
+  const rawLength = u32(bytes, 8);
+  const dataLength = u32(bytes, 12);
+  const severity = u32(bytes, 16);
+  if ((status & 0xffffc000) !== 0) {
+    return { ok: false, reason: `block_status ${hex(status, 8)} sets reserved bits 31:14` };
+  }
+  if (severity > 3) {
+    return { ok: false, reason: `error_severity ${severity} is not a CPER severity (0–3)` };
+  }
+  if (dataLength !== 0 && dataLength < 64) {
+    return { ok: false, reason: `data_length ${dataLength} is less than one entry header` };
+  }
+  if (20 + dataLength > bytes.length) {
+    return {
+      ok: false,
+      reason: `data_length ${dataLength} runs past the ${bytes.length} bytes of input`,
+    };
+  }
+  if (rawLength !== 0 && (rawOffset < 20 + dataLength || rawOffset + rawLength > bytes.length)) {
+    return {
+      ok: false,
+      reason: `raw data ${rawOffset}+${rawLength} does not follow the entries inside the input`,
+    };
+  }
+  if (dataLength !== 0) {
+    const revision = bytes[40]! | (bytes[41]! << 8);
+    const header = revision >> 8 >= 3 ? 72 : 64;
+    const first = header + u32(bytes, 44);
+    if (first > dataLength) {
+      return {
+        ok: false,
+        reason: `the first entry (${first} bytes) does not fit data_length ${dataLength}`,
+      };
+    }
+  }
+  const len = rawLength !== 0 ? rawOffset + rawLength : 20 + dataLength;
+  return {
+    ok: true,
+    reason: `lengths agree: record length ${len} of ${bytes.length} bytes, data_length ${dataLength}, severity ${severity}`,
+  };
+}
+
+export function detectStructure(bytes: Uint8Array, hint: DetectHint = {}): Detection {
+  const reasons: string[] = [];
+  if (bytes.length >= 4 && ascii(bytes, 0, 4) === 'HEST') {
+    reasons.push("signature 'HEST' at offset 0");
+    if (bytes.length >= 8) {
+      const length = u32(bytes, 4);
+      reasons.push(
+        length === bytes.length
+          ? `table length ${length} matches the input`
+          : `table length ${length} differs from the ${bytes.length} bytes of input`,
+      );
+    }
+    return { kind: 'hest', reasons };
+  }
+  if (bytes.length >= 10 && ascii(bytes, 0, 4) === 'CPER') {
+    if (u32(bytes, 6) === 0xffffffff) {
+      reasons.push("signature 'CPER' at offset 0 and 0xffffffff at offset 6");
+      return { kind: 'cper-record', reasons };
+    }
+    reasons.push(`'CPER' at offset 0 but ${hex(u32(bytes, 6), 8)} (not 0xffffffff) at offset 6`);
+  } else {
+    reasons.push("no 'HEST' or 'CPER' signature at offset 0");
+  }
+  if (hint.section !== undefined) {
+    const resolved = resolveSectionHint(hint.section);
+    if (resolved === undefined) {
+      reasons.push(
+        `section hint ${JSON.stringify(hint.section)} is neither a known section kind nor a GUID`,
+      );
+      return { kind: 'unknown', reasons };
+    }
+    reasons.push(
+      `taken as a bare section body: ${resolved.kind ?? 'unregistered type'} ${resolved.guid}`,
+    );
+    return {
+      kind: 'section',
+      reasons,
+      sectionGuid: resolved.guid,
+      ...(resolved.kind === undefined ? {} : { sectionKind: resolved.kind }),
+    };
+  }
+  const gesb = statusBlockPlausibility(bytes);
+  reasons.push(gesb.ok ? `status block: ${gesb.reason}` : `not a status block: ${gesb.reason}`);
+  if (gesb.ok) return { kind: 'ghes-status-block', reasons };
+  reasons.push('a bare section needs a hint (--section memory|arm|… or a GUID)');
+  return { kind: 'unknown', reasons };
+}
+
+/** True when `text` names a section kind or is GUID-shaped (for option parsing). */
+export function isSectionHint(text: string): boolean {
+  return sectionCodecByKind(text) !== undefined || isGuid(text.toLowerCase());
+}
