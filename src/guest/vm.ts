@@ -283,7 +283,7 @@ export class GuestVm {
       }
       const ready = await this.console.waitForText(READY_MARK, {
         timeoutMs: this.options.bootTimeoutMs ?? 30_000,
-        what: 'the guest init (VRAS:READY)',
+        what: 'VRAS:READY from the guest init',
       });
       this.bootMs = performance.now() - this.startMs;
       const up = /uptime=([\d.]+)/.exec(ready.text);
