@@ -1,11 +1,14 @@
 // Public API of the codec layer. Zero runtime dependencies; runs in a browser.
 export * from './acpi-header.js';
 export * from './checksum.js';
+export * from './cper-timestamp.js';
 export * from './detect.js';
 export * from './errors.js';
 export * from './esr.js';
 export * from './finding.js';
 export * from './gas.js';
+export * from './generic-error-data.js';
+export * from './generic-error-status.js';
 export * from './guid.js';
 export * from './hest-aer.js';
 export * from './hest-ghes.js';
@@ -19,4 +22,6 @@ export * from './lint-status-block.js';
 export * from './qemu-hest.js';
 export * from './reader.js';
 export * from './section.js';
+export * from './sections/index.js';
+export * from './severity.js';
 export * from './writer.js';
