@@ -1,0 +1,301 @@
+// Lint any input vras reads: what structure it is (detect.ts), then what Linux does with it. A
+// status block goes straight to the status-block lint; a CPER record (formats.md §5) is first
+// turned into the status block a GHES source would carry (one 72-byte Generic Error Data Entry
+// per section descriptor) and its findings are mapped back to record offsets; a bare section is
+// wrapped in a one-entry recoverable block. The record layout itself is checked on raw bytes.
+
+import {
+  type DetectedKind,
+  type Detection,
+  detectStructure,
+  resolveSectionHint,
+} from './detect.js';
+import type { LintFinding } from './finding.js';
+import { guidBytes } from './guid.js';
+import {
+  type LinuxAcceptance,
+  linuxAcceptance,
+  type StatusBlockContext,
+} from './lint-status-block.js';
+
+export type LintAs = Exclude<DetectedKind, 'unknown'>;
+
+/** A HEST linter (engineer A's `lintHest`), passed in so this file does not depend on it. */
+export type HestLinter = (bytes: Uint8Array) => readonly LintFinding[];
+
+export interface LintInputOptions {
+  /** Skip detection and lint the input as this structure. */
+  readonly as?: LintAs;
+  /** Kind or GUID of a bare section. */
+  readonly section?: string;
+  /** The source that carries a status block. Defaults: QEMU's SEA source, 1024-byte block. */
+  readonly source?: Partial<StatusBlockContext>;
+  readonly lintHest?: HestLinter;
+}
+
+export interface LintInputReport {
+  readonly kind: DetectedKind;
+  readonly detection: Detection;
+  readonly findings: readonly LintFinding[];
+  /** For status blocks, CPER records and sections: what the guest kernel does. */
+  readonly acceptance?: LinuxAcceptance;
+}
+
+/** QEMU `virt`'s source 0 (qemu-vmm.md): GHESv2, SEA, 1024-byte block. */
+export const DEFAULT_SOURCE: StatusBlockContext = {
+  errorBlockLength: 1024,
+  notificationType: 8,
+  ghesVersion: 2,
+  sourceId: 0,
+};
+
+function u16(b: Uint8Array, o: number): number {
+  return o + 2 <= b.length ? b[o]! | (b[o + 1]! << 8) : 0;
+}
+function u32(b: Uint8Array, o: number): number {
+  return o + 4 <= b.length ? (u16(b, o) | (u16(b, o + 2) << 16)) >>> 0 : 0;
+}
+
+function recordFinding(code: string, offset: number, field: string, detail: string): LintFinding {
+  return {
+    code,
+    severity: 'error',
+    message: '',
+    consequence: { kind: 'info' },
+    offset,
+    field,
+    detail,
+  };
+}
+
+/** A status block built from a CPER record, and a map from block offsets to record offsets. */
+export interface ConvertedRecord {
+  readonly block: Uint8Array;
+  readonly toRecordOffset: (blockOffset: number) => number;
+  readonly findings: readonly LintFinding[];
+}
+
+/**
+ * Turns a CPER record into the status block a GHES source would post: same severity, one
+ * revision-0x300 entry per descriptor carrying its type, severity, flags (low byte), FRU id
+ * and text, and the section bytes. Record-layout problems come back as findings; sections that
+ * lie outside the input are left out. Never throws.
+ */
+export function cperRecordToStatusBlock(rec: Uint8Array): ConvertedRecord {
+  const findings: LintFinding[] = [];
+  const count = u16(rec, 10);
+  const severity = u32(rec, 12);
+  const recordLength = u32(rec, 20);
+  if (rec.length < 128) {
+    findings.push(
+      recordFinding(
+        'cper.truncated',
+        rec.length,
+        'header',
+        `a CPER record header is 128 bytes, the input has ${rec.length}`,
+      ),
+    );
+  }
+  if (recordLength !== rec.length) {
+    findings.push(
+      recordFinding(
+        'cper.record-length',
+        20,
+        'record_length',
+        `record_length ${recordLength} but the input has ${rec.length} bytes`,
+      ),
+    );
+  }
+  const segments: { block: number; record: number; size: number }[] = [];
+  const parts: Uint8Array[] = [];
+  let blockPos = 20;
+  for (let i = 0; i < count; i++) {
+    const d = 128 + 72 * i;
+    if (d + 72 > rec.length) {
+      findings.push(
+        recordFinding(
+          'cper.descriptor-outside',
+          d,
+          'section_count',
+          `descriptor ${i} of ${count} lies past the end of the input`,
+        ),
+      );
+      break;
+    }
+    const offset = u32(rec, d);
+    const length = u32(rec, d + 4);
+    if (offset + length > rec.length || offset < 128 + 72 * count) {
+      findings.push(
+        recordFinding(
+          'cper.section-outside',
+          d,
+          'section_offset',
+          `section ${i} at ${offset}+${length} is outside the sections area (${128 + 72 * count}..${rec.length})`,
+        ),
+      );
+      continue;
+    }
+    const entry = new Uint8Array(72 + length);
+    const v = new DataView(entry.buffer);
+    entry.set(rec.subarray(d + 16, d + 32), 0); // section type
+    v.setUint32(16, u32(rec, d + 48), true); // severity
+    v.setUint16(20, 0x300, true);
+    entry[22] = rec[d + 10]! & 0x03; // FRU id / FRU text valid
+    entry[23] = rec[d + 12]!; // flags, low byte
+    v.setUint32(24, length, true);
+    entry.set(rec.subarray(d + 32, d + 48), 28); // FRU id
+    entry.set(rec.subarray(d + 52, d + 72), 44); // FRU text
+    if ((u32(rec, 16) & 0x2) !== 0) {
+      entry.set(rec.subarray(24, 32), 64);
+      entry[22]! |= 0x04;
+    }
+    entry.set(rec.subarray(offset, offset + length), 72);
+    segments.push(
+      { block: blockPos, record: d + 16, size: 16 },
+      { block: blockPos + 16, record: d + 48, size: 4 },
+      { block: blockPos + 20, record: d + 8, size: 3 },
+      { block: blockPos + 23, record: d + 12, size: 1 },
+      { block: blockPos + 24, record: d + 4, size: 4 },
+      { block: blockPos + 28, record: d + 32, size: 16 },
+      { block: blockPos + 44, record: d + 52, size: 20 },
+      { block: blockPos + 64, record: 24, size: 8 },
+      { block: blockPos + 72, record: offset, size: length },
+    );
+    parts.push(entry);
+    blockPos += entry.length;
+  }
+  const dataLength = blockPos - 20;
+  const block = new Uint8Array(blockPos);
+  const v = new DataView(block.buffer);
+  const uncorrected = severity === 0 || severity === 1;
+  v.setUint32(0, ((uncorrected ? 1 : 2) | ((parts.length & 0x3ff) << 4)) >>> 0, true);
+  v.setUint32(4, blockPos, true);
+  v.setUint32(12, dataLength, true);
+  v.setUint32(16, severity, true);
+  let o = 20;
+  for (const p of parts) {
+    block.set(p, o);
+    o += p.length;
+  }
+  const toRecordOffset = (b: number): number => {
+    if (b >= 16 && b < 20) return 12 + (b - 16);
+    for (const s of segments)
+      if (b >= s.block && b < s.block + s.size) return s.record + (b - s.block);
+    return 0;
+  };
+  return { block, toRecordOffset, findings };
+}
+
+/** A bare section wrapped in a recoverable one-entry block (section severity recoverable). */
+export function sectionToStatusBlock(body: Uint8Array, guid: string): Uint8Array {
+  const block = new Uint8Array(20 + 72 + body.length);
+  const v = new DataView(block.buffer);
+  v.setUint32(0, 0x11, true);
+  v.setUint32(4, block.length, true);
+  v.setUint32(12, 72 + body.length, true);
+  block.set(guidBytes(guid), 20);
+  v.setUint16(40, 0x300, true);
+  v.setUint32(44, body.length, true);
+  block.set(body, 92);
+  return block;
+}
+
+function remap(f: LintFinding, map: (n: number) => number | undefined): LintFinding {
+  if (f.offset === undefined) return f;
+  const o = map(f.offset);
+  const { offset: _drop, ...rest } = f;
+  return o === undefined ? rest : { ...rest, offset: o };
+}
+
+/** Lints `bytes` as whatever they hold. Never throws. */
+export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): LintInputReport {
+  const detection: Detection =
+    options.as === undefined
+      ? detectStructure(bytes, options.section === undefined ? {} : { section: options.section })
+      : asDetection(options.as, options.section);
+  const source: StatusBlockContext = { ...DEFAULT_SOURCE, ...options.source };
+  switch (detection.kind) {
+    case 'hest': {
+      if (options.lintHest === undefined) {
+        return {
+          kind: 'hest',
+          detection,
+          findings: [
+            {
+              code: 'lint.hest-unavailable',
+              severity: 'info',
+              message: '',
+              consequence: { kind: 'info' },
+              detail: 'no HEST linter was given',
+            },
+          ],
+        };
+      }
+      return { kind: 'hest', detection, findings: options.lintHest(bytes) };
+    }
+    case 'ghes-status-block': {
+      const acceptance = linuxAcceptance(bytes, source);
+      return { kind: detection.kind, detection, findings: acceptance.findings, acceptance };
+    }
+    case 'cper-record': {
+      const conv = cperRecordToStatusBlock(bytes);
+      const acceptance = linuxAcceptance(conv.block, {
+        ...source,
+        errorBlockLength: Math.max(source.errorBlockLength, conv.block.length),
+      });
+      const findings = [
+        ...conv.findings,
+        ...acceptance.findings.map((f) => remap(f, conv.toRecordOffset)),
+      ];
+      return { kind: 'cper-record', detection, findings, acceptance: { ...acceptance, findings } };
+    }
+    case 'section': {
+      const guid = detection.sectionGuid!;
+      const block = sectionToStatusBlock(bytes, guid);
+      const acceptance = linuxAcceptance(block, {
+        ...source,
+        errorBlockLength: Math.max(source.errorBlockLength, block.length),
+      });
+      // Only what the section itself causes; offsets relative to the section body.
+      const findings = acceptance.findings
+        .filter((f) => f.code !== 'estatus.entry-count')
+        .map((f) => remap(f, (o) => (o >= 92 ? o - 92 : undefined)));
+      return { kind: 'section', detection, findings, acceptance: { ...acceptance, findings } };
+    }
+    default:
+      return {
+        kind: 'unknown',
+        detection,
+        findings: [
+          {
+            code: 'lint.unrecognised',
+            severity: 'error',
+            message: '',
+            consequence: { kind: 'info' },
+            detail: `Cannot tell what the input is: ${detection.reasons.join('; ')}`,
+          },
+        ],
+      };
+  }
+}
+
+function asDetection(as: LintAs, section: string | undefined): Detection {
+  const reasons = [`taken as ${as} (--as)`];
+  if (as !== 'section') return { kind: as, reasons };
+  const resolved = section === undefined ? undefined : resolveSectionHint(section);
+  if (resolved === undefined) {
+    return {
+      kind: 'unknown',
+      reasons: [
+        ...reasons,
+        'a bare section needs --section KIND|GUID naming a known kind or a GUID',
+      ],
+    };
+  }
+  return {
+    kind: 'section',
+    reasons,
+    sectionGuid: resolved.guid,
+    ...(resolved.kind === undefined ? {} : { sectionKind: resolved.kind }),
+  };
+}
