@@ -1,0 +1,280 @@
+// CXL sections (UEFI 2.10 Appendix N.2.13 and N.2.14; Linux `struct cper_sec_prot_err` in
+// drivers/firmware/efi/cper_cxl.h and `struct cxl_cper_event_rec` in include/linux/cxl-event.h).
+// GUIDs: formats.md §6.1.
+//
+// Protocol Error (116-byte header, then DVSEC Length bytes of the CXL DVSEC and Error Log Length
+// bytes of the error log, then anything else as `trailing`):
+// | 0 | 8 | Validation Bits | 8 | 1 | Agent Type | 9 | 7 | Reserved |
+// | 16 | 8 | Agent Address (RCRB base, or function, device, bus, segment u16, 3 reserved) |
+// | 24 | 16 | Device Id: vendor u16, device u16, subsystem vendor u16, subsystem u16, class code 2, slot u16, reserved 4 |
+// | 40 | 8 | Device Serial Number (lower u32, upper u32) | 48 | 60 | Capability Structure |
+// | 108 | 2 | CXL DVSEC Length | 110 | 2 | CXL Error Log Length | 112 | 4 | Reserved |
+//
+// Component events (32-byte CPER header, then the CXL event record, kept as bytes):
+// | 0 | 4 | Length | 4 | 8 | Validation Bits |
+// | 12 | 12 | Device Id: vendor u16, device u16, function u8, device u8, bus u8, segment u16, slot u16, reserved u8 |
+// | 24 | 8 | Device Serial Number (lower u32, upper u32) | 32 | … | CXL event record |
+//
+// Linux 6.1 knows none of these GUIDs (the Protocol Error printer arrived in 6.2, the component
+// events are named and forwarded from 6.9/6.10 on), so they print as unknown sections: no
+// `linuxName`, no `printLinux`. Newer kernels print `section_type: CXL Protocol Error` with
+// `cper_print_prot_err()` lines, and `section_type: CXL General Media Event` (DRAM, Memory
+// Module) with no body; the record printer owns those lines.
+
+import type { Guid } from '../guid.js';
+import { ByteReader } from '../reader.js';
+import { registerSection, type SectionCodec } from '../section.js';
+import { ByteWriter } from '../writer.js';
+
+export const CXL_PROTOCOL_ERROR_SECTION_GUID = '80b9efb4-52b5-4de3-a777-68784b771048';
+export const CXL_PROTOCOL_ERROR_SECTION_SIZE = 116;
+export const CXL_CAPABILITY_SIZE = 60;
+export const CXL_EVENT_HEADER_SIZE = 32;
+
+/** Protocol Error validation bits (Linux `PROT_ERR_VALID_*`). */
+export const CxlProtocolErrorValid = {
+  AgentType: 0x1n,
+  AgentAddress: 0x2n,
+  DeviceId: 0x4n,
+  SerialNumber: 0x8n,
+  Capability: 0x10n,
+  DvsecLog: 0x20n,
+  ErrorLog: 0x40n,
+} as const;
+
+/** Agent types (Linux `enum cper_sec_prot_err_agent_type` in cper_cxl.c). */
+export const CxlAgentType = {
+  RcdDevice: 0,
+  RchDownstreamPort: 1,
+  Device: 2,
+  LogicalDevice: 3,
+  FabricManagedDevice: 4,
+  RootPort: 5,
+  DownstreamSwitchPort: 6,
+  UpstreamSwitchPort: 7,
+} as const;
+
+export interface CxlProtocolErrorSection {
+  readonly kind: 'cxl-protocol-error';
+  readonly validationBits: bigint;
+  readonly agentType: number;
+  readonly reserved: Uint8Array;
+  /** The 8-byte union as a u64 (RCRB base address, or function/device/bus/segment). */
+  readonly agentAddress: bigint;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  readonly subsystemVendorId: number;
+  readonly subsystemId: number;
+  readonly classCode: Uint8Array;
+  readonly slot: number;
+  readonly deviceIdReserved: Uint8Array;
+  readonly serialNumberLower: number;
+  readonly serialNumberUpper: number;
+  readonly capability: Uint8Array;
+  readonly reserved2: Uint8Array;
+  /** CXL DVSEC bytes; DVSEC Length is their length, computed on encode. */
+  readonly dvsec: Uint8Array;
+  /** CXL error log bytes; Error Log Length is their length, computed on encode. */
+  readonly errorLog: Uint8Array;
+  readonly trailing?: Uint8Array;
+}
+
+const PROT_STRUCTURE = 'CXL Protocol Error section';
+
+export function readCxlProtocolErrorSection(r: ByteReader): CxlProtocolErrorSection {
+  r.need(CXL_PROTOCOL_ERROR_SECTION_SIZE, 'CXL protocol error section');
+  const validationBits = r.u64('validation bits');
+  const agentType = r.u8('agent type');
+  const reserved = r.bytesCopy(7, 'reserved');
+  const agentAddress = r.u64('agent address');
+  const vendorId = r.u16('vendor id');
+  const deviceId = r.u16('device id');
+  const subsystemVendorId = r.u16('subsystem vendor id');
+  const subsystemId = r.u16('subsystem id');
+  const classCode = r.bytesCopy(2, 'class code');
+  const slot = r.u16('slot');
+  const deviceIdReserved = r.bytesCopy(4, 'device id reserved');
+  const serialNumberLower = r.u32('serial number lower');
+  const serialNumberUpper = r.u32('serial number upper');
+  const capability = r.bytesCopy(CXL_CAPABILITY_SIZE, 'capability structure');
+  const dvsecLength = r.u16('CXL DVSEC length');
+  const errorLogLength = r.u16('CXL error log length');
+  const reserved2 = r.bytesCopy(4, 'reserved');
+  const dvsec = r.bytesCopy(dvsecLength, 'CXL DVSEC');
+  const errorLog = r.bytesCopy(errorLogLength, 'CXL error log');
+  const s: CxlProtocolErrorSection = {
+    kind: 'cxl-protocol-error',
+    validationBits,
+    agentType,
+    reserved,
+    agentAddress,
+    vendorId,
+    deviceId,
+    subsystemVendorId,
+    subsystemId,
+    classCode,
+    slot,
+    deviceIdReserved,
+    serialNumberLower,
+    serialNumberUpper,
+    capability,
+    reserved2,
+    dvsec,
+    errorLog,
+  };
+  return r.remaining === 0 ? s : { ...s, trailing: r.rest('trailing bytes') };
+}
+
+export function writeCxlProtocolErrorSection(w: ByteWriter, s: CxlProtocolErrorSection): void {
+  w.u64(s.validationBits, 'validation bits');
+  w.u8(s.agentType, 'agent type');
+  w.bytes(s.reserved, 'reserved', 7);
+  w.u64(s.agentAddress, 'agent address');
+  w.u16(s.vendorId, 'vendor id');
+  w.u16(s.deviceId, 'device id');
+  w.u16(s.subsystemVendorId, 'subsystem vendor id');
+  w.u16(s.subsystemId, 'subsystem id');
+  w.bytes(s.classCode, 'class code', 2);
+  w.u16(s.slot, 'slot');
+  w.bytes(s.deviceIdReserved, 'device id reserved', 4);
+  w.u32(s.serialNumberLower, 'serial number lower');
+  w.u32(s.serialNumberUpper, 'serial number upper');
+  w.bytes(s.capability, 'capability structure', CXL_CAPABILITY_SIZE);
+  w.u16(s.dvsec.length, 'CXL DVSEC length');
+  w.u16(s.errorLog.length, 'CXL error log length');
+  w.bytes(s.reserved2, 'reserved', 4);
+  w.bytes(s.dvsec, 'CXL DVSEC');
+  w.bytes(s.errorLog, 'CXL error log');
+  if (s.trailing !== undefined) w.bytes(s.trailing, 'trailing bytes');
+}
+
+export function decodeCxlProtocolErrorSection(bytes: Uint8Array): CxlProtocolErrorSection {
+  return readCxlProtocolErrorSection(new ByteReader(bytes, PROT_STRUCTURE));
+}
+
+export function encodeCxlProtocolErrorSection(s: CxlProtocolErrorSection): Uint8Array {
+  const w = new ByteWriter(PROT_STRUCTURE, CXL_PROTOCOL_ERROR_SECTION_SIZE);
+  writeCxlProtocolErrorSection(w, s);
+  return w.toBytes();
+}
+
+export const cxlProtocolErrorSectionCodec: SectionCodec<CxlProtocolErrorSection> = registerSection({
+  kind: 'cxl-protocol-error',
+  guid: CXL_PROTOCOL_ERROR_SECTION_GUID,
+  linuxName: undefined,
+  minLength: CXL_PROTOCOL_ERROR_SECTION_SIZE,
+  decode: readCxlProtocolErrorSection,
+  encode: writeCxlProtocolErrorSection,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Component event sections (N.2.14): one codec per event GUID, same layout.
+
+/** Event kinds and their section GUIDs (the CXL event record UUIDs, formats.md §6.1). */
+export const CxlEventSectionGuid = {
+  'cxl-general-media': 'fbcd0a77-c260-417f-85a9-088b1621eba6',
+  'cxl-dram': '601dcbb3-9c06-4eab-b8af-4e9bfb5c9624',
+  'cxl-memory-module': 'fe927475-dd59-4339-a586-79bab113b774',
+  'cxl-memory-sparing': 'e71f3a40-2d29-4092-8a39-4d1c966c7c65',
+  'cxl-physical-switch': '77cf9271-9c02-470b-9fe4-bc7b75f2da97',
+  'cxl-virtual-switch': '40d26425-3396-4c4d-a5da-3d47263af425',
+  'cxl-mld-port': '8dc44363-0c96-4710-b7bf-04bb99534c3f',
+  'cxl-dynamic-capacity': 'ca95afa7-f183-4018-8c2f-95268e101a2a',
+} as const satisfies Record<string, Guid>;
+export type CxlEventKind = keyof typeof CxlEventSectionGuid;
+
+/** Component event header validation bits (Linux `CPER_SEC_CXL_*_VALID`). */
+export const CxlEventValid = {
+  DeviceId: 0x1n,
+  SerialNumber: 0x2n,
+  EventLog: 0x4n,
+} as const;
+
+export interface CxlEventSection {
+  readonly kind: CxlEventKind;
+  /** Length field as stored (data; Linux's CXL driver checks it, the codec does not). */
+  readonly length: number;
+  readonly validationBits: bigint;
+  readonly vendorId: number;
+  readonly deviceId: number;
+  readonly functionNumber: number;
+  readonly deviceNumber: number;
+  readonly busNumber: number;
+  readonly segmentNumber: number;
+  readonly slotNumber: number;
+  readonly deviceIdReserved: number;
+  readonly serialNumberLower: number;
+  readonly serialNumberUpper: number;
+  /** The CXL event record (common 48-byte header and event data), kept as bytes. */
+  readonly eventRecord: Uint8Array;
+}
+
+function readCxlEvent(kind: CxlEventKind, r: ByteReader): CxlEventSection {
+  r.need(CXL_EVENT_HEADER_SIZE, 'CXL event section header');
+  return {
+    kind,
+    length: r.u32('length'),
+    validationBits: r.u64('validation bits'),
+    vendorId: r.u16('vendor id'),
+    deviceId: r.u16('device id'),
+    functionNumber: r.u8('function number'),
+    deviceNumber: r.u8('device number'),
+    busNumber: r.u8('bus number'),
+    segmentNumber: r.u16('segment number'),
+    slotNumber: r.u16('slot number'),
+    deviceIdReserved: r.u8('device id reserved'),
+    serialNumberLower: r.u32('serial number lower'),
+    serialNumberUpper: r.u32('serial number upper'),
+    eventRecord: r.rest('CXL event record'),
+  };
+}
+
+export function readCxlEventSection(r: ByteReader, kind: CxlEventKind): CxlEventSection {
+  return readCxlEvent(kind, r);
+}
+
+export function writeCxlEventSection(w: ByteWriter, s: CxlEventSection): void {
+  w.u32(s.length, 'length');
+  w.u64(s.validationBits, 'validation bits');
+  w.u16(s.vendorId, 'vendor id');
+  w.u16(s.deviceId, 'device id');
+  w.u8(s.functionNumber, 'function number');
+  w.u8(s.deviceNumber, 'device number');
+  w.u8(s.busNumber, 'bus number');
+  w.u16(s.segmentNumber, 'segment number');
+  w.u16(s.slotNumber, 'slot number');
+  w.u8(s.deviceIdReserved, 'device id reserved');
+  w.u32(s.serialNumberLower, 'serial number lower');
+  w.u32(s.serialNumberUpper, 'serial number upper');
+  w.bytes(s.eventRecord, 'CXL event record');
+}
+
+/** Decodes a component event body; `kind` names the GUID it came with (default General Media). */
+export function decodeCxlEventSection(
+  bytes: Uint8Array,
+  kind: CxlEventKind = 'cxl-general-media',
+): CxlEventSection {
+  return readCxlEvent(kind, new ByteReader(bytes, 'CXL component event section'));
+}
+
+export function encodeCxlEventSection(s: CxlEventSection): Uint8Array {
+  const w = new ByteWriter(
+    'CXL component event section',
+    CXL_EVENT_HEADER_SIZE + s.eventRecord.length,
+  );
+  writeCxlEventSection(w, s);
+  return w.toBytes();
+}
+
+export const cxlEventSectionCodecs: readonly SectionCodec<CxlEventSection>[] = (
+  Object.entries(CxlEventSectionGuid) as [CxlEventKind, Guid][]
+).map(([kind, guid]) =>
+  registerSection<CxlEventSection>({
+    kind,
+    guid,
+    linuxName: undefined,
+    minLength: CXL_EVENT_HEADER_SIZE,
+    decode: (r) => readCxlEvent(kind, r),
+    encode: writeCxlEventSection,
+  }),
+);
