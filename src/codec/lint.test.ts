@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readShared } from '../../test/support/shared.js';
 import { guidBytes } from './guid.js';
-import { cperRecordToStatusBlock, lintInput, sectionToStatusBlock } from './lint.js';
+import { cperRecordBlockForLint, lintInput, sectionBlockForLint } from './lint.js';
 
 const QMP_PAYLOAD = readShared(
   'reference/qemu/captured/qemu-10.2.50-ece408818d/virt/qmp_cper_payload.bin',
@@ -37,8 +37,8 @@ test('lintInput() lints a status block with QEMU’s SEA source by default', () 
   assert.equal(r.acceptance!.memoryFailures[0]!.pfn, 0x40001n);
 });
 
-test('cperRecordToStatusBlock() gives the block QEMU would post for the same section', () => {
-  const conv = cperRecordToStatusBlock(cperRecord(MEMORY_BODY));
+test('cperRecordBlockForLint() gives the block QEMU would post for the same section', () => {
+  const conv = cperRecordBlockForLint(cperRecord(MEMORY_BODY));
   assert.deepEqual(conv.findings, []);
   // Same entry header and body as QEMU's payload; only the header words QEMU leaves at 0 differ.
   assert.deepEqual(conv.block.subarray(20), QMP_PAYLOAD.subarray(20));
@@ -73,7 +73,7 @@ test('lintInput() wraps a bare section and reports offsets inside the section', 
   assert.equal(r.kind, 'section');
   const f = r.findings.find((x) => x.code === 'section.too-small')!;
   assert.equal(f.offset, undefined); // the length field belongs to the wrapper, not the section
-  assert.equal(sectionToStatusBlock(body, MEMORY_GUID).length, 20 + 72 + 64);
+  assert.equal(sectionBlockForLint(body, MEMORY_GUID).length, 20 + 72 + 64);
 });
 
 test('lintInput() says what it could not recognise, and uses a given HEST linter', () => {

@@ -69,7 +69,7 @@ function recordFinding(code: string, offset: number, field: string, detail: stri
 }
 
 /** A status block built from a CPER record, and a map from block offsets to record offsets. */
-export interface ConvertedRecord {
+export interface LintConvertedRecord {
   readonly block: Uint8Array;
   readonly toRecordOffset: (blockOffset: number) => number;
   readonly findings: readonly LintFinding[];
@@ -81,7 +81,7 @@ export interface ConvertedRecord {
  * and text, and the section bytes. Record-layout problems come back as findings; sections that
  * lie outside the input are left out. Never throws.
  */
-export function cperRecordToStatusBlock(rec: Uint8Array): ConvertedRecord {
+export function cperRecordBlockForLint(rec: Uint8Array): LintConvertedRecord {
   const findings: LintFinding[] = [];
   const count = u16(rec, 10);
   const severity = u32(rec, 12);
@@ -187,7 +187,7 @@ export function cperRecordToStatusBlock(rec: Uint8Array): ConvertedRecord {
 }
 
 /** A bare section wrapped in a recoverable one-entry block (section severity recoverable). */
-export function sectionToStatusBlock(body: Uint8Array, guid: string): Uint8Array {
+export function sectionBlockForLint(body: Uint8Array, guid: string): Uint8Array {
   const block = new Uint8Array(20 + 72 + body.length);
   const v = new DataView(block.buffer);
   v.setUint32(0, 0x11, true);
@@ -238,7 +238,7 @@ export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): Li
       return { kind: detection.kind, detection, findings: acceptance.findings, acceptance };
     }
     case 'cper-record': {
-      const conv = cperRecordToStatusBlock(bytes);
+      const conv = cperRecordBlockForLint(bytes);
       const acceptance = linuxAcceptance(conv.block, {
         ...source,
         errorBlockLength: Math.max(source.errorBlockLength, conv.block.length),
@@ -251,7 +251,7 @@ export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): Li
     }
     case 'section': {
       const guid = detection.sectionGuid!;
-      const block = sectionToStatusBlock(bytes, guid);
+      const block = sectionBlockForLint(bytes, guid);
       const acceptance = linuxAcceptance(block, {
         ...source,
         errorBlockLength: Math.max(source.errorBlockLength, block.length),
