@@ -118,7 +118,7 @@ export interface ArmContextInformation {
   readonly registers: Uint8Array;
 }
 
-export interface ArmProcessorSection {
+export type ArmProcessorSection = {
   readonly kind: 'arm';
   readonly validationBits: number;
   /**
@@ -137,7 +137,7 @@ export interface ArmProcessorSection {
   readonly contextInfo: readonly ArmContextInformation[];
   /** Bytes after the last context structure, up to the end of the body. */
   readonly vendorSpecific: Uint8Array;
-}
+};
 
 const STRUCTURE = 'ARM Processor Error section';
 

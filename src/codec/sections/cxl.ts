@@ -54,7 +54,7 @@ export const CxlAgentType = {
   UpstreamSwitchPort: 7,
 } as const;
 
-export interface CxlProtocolErrorSection {
+export type CxlProtocolErrorSection = {
   readonly kind: 'cxl-protocol-error';
   readonly validationBits: bigint;
   readonly agentType: number;
@@ -77,7 +77,7 @@ export interface CxlProtocolErrorSection {
   /** CXL error log bytes; Error Log Length is their length, computed on encode. */
   readonly errorLog: Uint8Array;
   readonly trailing?: Uint8Array;
-}
+};
 
 const PROT_STRUCTURE = 'CXL Protocol Error section';
 
@@ -190,7 +190,7 @@ export const CxlEventValid = {
   EventLog: 0x4n,
 } as const;
 
-export interface CxlEventSection {
+export type CxlEventSection = {
   readonly kind: CxlEventKind;
   /** Length field as stored (data; Linux's CXL driver checks it, the codec does not). */
   readonly length: number;
@@ -207,7 +207,7 @@ export interface CxlEventSection {
   readonly serialNumberUpper: number;
   /** The CXL event record (common 48-byte header and event data), kept as bytes. */
   readonly eventRecord: Uint8Array;
-}
+};
 
 function readCxlEvent(kind: CxlEventKind, r: ByteReader): CxlEventSection {
   r.need(CXL_EVENT_HEADER_SIZE, 'CXL event section header');

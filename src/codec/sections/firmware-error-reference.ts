@@ -27,7 +27,7 @@ export const FIRMWARE_ERROR_REFERENCE_MIN_SIZE = 16;
 
 export const FirmwareErrorRecordType = { IpfSal: 0, SocType1: 1, SocType2: 2 } as const;
 
-export interface FirmwareErrorReferenceSection {
+export type FirmwareErrorReferenceSection = {
   readonly kind: 'firmware-error-reference';
   readonly recordType: number;
   readonly revision: number;
@@ -38,7 +38,7 @@ export interface FirmwareErrorReferenceSection {
   readonly recordIdentifierGuid?: Guid;
   /** Bytes after the last field present. */
   readonly trailing?: Uint8Array;
-}
+};
 
 const STRUCTURE = 'Firmware Error Record Reference section';
 

@@ -58,7 +58,7 @@ export interface PcieDeviceId {
   readonly reserved: number;
 }
 
-export interface PcieErrorSection {
+export type PcieErrorSection = {
   readonly kind: 'pcie';
   readonly validationBits: bigint;
   readonly portType: number;
@@ -81,7 +81,7 @@ export interface PcieErrorSection {
   /** AER Extended Capability register image from offset 0, 96 bytes. */
   readonly aerInfo: Uint8Array;
   readonly trailing?: Uint8Array;
-}
+};
 
 const STRUCTURE = 'PCI Express Error section';
 

@@ -50,7 +50,7 @@ export const ProcessorFlagBit = {
   Corrected: 0x8,
 } as const;
 
-export interface ProcessorGenericSection {
+export type ProcessorGenericSection = {
   readonly kind: 'processor-generic';
   readonly validationBits: bigint;
   readonly processorType: number;
@@ -70,7 +70,7 @@ export interface ProcessorGenericSection {
   readonly instructionIp: bigint;
   /** Bytes after the structure inside the section body. */
   readonly trailing?: Uint8Array;
-}
+};
 
 const STRUCTURE = 'Processor Generic Error section';
 
