@@ -1,0 +1,2 @@
+// Public API of the scenario layer.
+export * from './catalogue.js';

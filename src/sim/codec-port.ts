@@ -1,0 +1,169 @@
+// RecordPort implemented with the vras codec: status blocks are built and decoded by the codec,
+// Linux's read checks come from linuxAcceptance(), the HEST from decodeHest(). The printed
+// record lines use the codec's memory section printer under the GHES header lines Linux 6.1
+// prints (linux-guest.md §8.2); switch to the codec's formatLinux once it is exported.
+
+// Not yet exported through the codec index (B1 in progress); move to '../codec/index.js' then.
+import { genericErrorDataEntry } from '../codec/generic-error-data.js';
+import {
+  cperEstatusLen,
+  decodeGhesStatusBlock,
+  decodeGhesStatusHeader,
+  encodeGhesStatusBlock,
+  ghesStatusBlock,
+} from '../codec/generic-error-status.js';
+import { decodeHest, linuxAcceptance, type SectionBody } from '../codec/index.js';
+import {
+  MEMORY_SECTION_GUID,
+  type MemoryErrorSection,
+  MemoryValid,
+  memoryErrorSection,
+  printMemoryErrorSectionLinux,
+} from '../codec/sections/memory.js';
+import type {
+  BlockRead,
+  GhesSourceInfo,
+  HestParse,
+  MemoryErrorReport,
+  RecordPort,
+  RecordSection,
+} from './ports.js';
+
+const SEVERITY_NAMES = ['recoverable', 'fatal', 'corrected', 'info'];
+
+export interface CodecRecordPortOptions {
+  /** Guest RAM for the 6.1 pfn_valid check in the acceptance rules. */
+  readonly ram?: readonly { readonly start: bigint; readonly size: bigint }[];
+  /** Lines ghes.c prints after registering (QEMU virt boots print the _OSC failure). */
+  readonly bootLines?: readonly string[];
+}
+
+export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPort {
+  return {
+    encodeMemoryRecord(report: MemoryErrorReport): Uint8Array {
+      let valid = MemoryValid.ErrorStatus | MemoryValid.ErrorType;
+      if (report.physicalAddress !== undefined) valid |= MemoryValid.PhysicalAddress;
+      const body = memoryErrorSection({
+        validationBits: valid,
+        physicalAddress: report.physicalAddress ?? 0n,
+        errorType: report.errorType,
+      });
+      const entry = genericErrorDataEntry(MEMORY_SECTION_GUID, body as unknown as SectionBody, {
+        errorSeverity: report.severity,
+      });
+      return encodeGhesStatusBlock(
+        ghesStatusBlock({ errorSeverity: report.severity, entries: [entry] }),
+      );
+    },
+
+    headerLength(header: Uint8Array, errorBlockLength: number): number | BlockRead {
+      const h = decodeGhesStatusHeader(header);
+      if (h.blockStatus === 0) return { kind: 'empty' };
+      const len = cperEstatusLen(h);
+      if (len < 20)
+        return { kind: 'rejected', line: '[Firmware Warn]: GHES: Truncated error status block!' };
+      if (len > errorBlockLength) {
+        return {
+          kind: 'rejected',
+          line: '[Firmware Warn]: GHES: Invalid error status block length!',
+        };
+      }
+      return len;
+    },
+
+    readBlock(block: Uint8Array): BlockRead {
+      const acc = linuxAcceptance(block, {
+        errorBlockLength: block.length,
+        notificationType: 0,
+        ...(options.ram === undefined ? {} : { ram: options.ram }),
+      });
+      if (!acc.accepted) {
+        const f = acc.findings.find((x) => x.message.startsWith('[Firmware'));
+        return f === undefined ? { kind: 'empty' } : { kind: 'rejected', line: f.message };
+      }
+      const decoded = decodeGhesStatusBlock(block);
+      const sections: RecordSection[] = decoded.entries.map((e) => {
+        const body = e.body as { kind: string };
+        if (body.kind === 'memory') {
+          const m = body as unknown as MemoryErrorSection;
+          const pa = (m.validationBits & MemoryValid.PhysicalAddress) !== 0n;
+          return {
+            kind: 'memory',
+            severity: e.errorSeverity,
+            flags: e.flags,
+            ...(pa ? { physicalAddress: m.physicalAddress } : {}),
+          };
+        }
+        return { kind: body.kind, severity: e.errorSeverity, flags: e.flags };
+      });
+      return {
+        kind: 'accepted',
+        record: { severity: decoded.errorSeverity, length: block.length, sections },
+      };
+    },
+
+    linuxLines(block: Uint8Array, seq: number, sourceId = 0): string[] {
+      const b = decodeGhesStatusBlock(block);
+      const P = `{${seq}}[Hardware Error]: `;
+      const lines = [`${P}Hardware error from APEI Generic Hardware Error Source: ${sourceId}`];
+      if (b.errorSeverity === 2) {
+        lines.push(`${P}It has been corrected by h/w and requires no further action`);
+      }
+      lines.push(`${P}event severity: ${SEVERITY_NAMES[b.errorSeverity] ?? 'unknown'}`);
+      b.entries.forEach((e, i) => {
+        lines.push(`${P} Error ${i}, type: ${SEVERITY_NAMES[e.errorSeverity] ?? 'unknown'}`);
+        const body = e.body as { kind: string };
+        if (body.kind === 'memory') {
+          lines.push(`${P}  section_type: memory error`);
+          lines.push(
+            ...printMemoryErrorSectionLinux(body as unknown as MemoryErrorSection, {
+              pfx: `${P}  `,
+              options: {},
+            }),
+          );
+        }
+      });
+      return lines;
+    },
+
+    parseHest(bytes: Uint8Array): HestParse {
+      const hest = decodeHest(bytes);
+      const lines: string[] = [];
+      if (hest.rest !== undefined) {
+        return {
+          sources: [],
+          lines: [
+            '[Firmware Warn]: HEST: Unknown or unused hardware error source type: for hardware error source.',
+          ],
+        };
+      }
+      const sources: GhesSourceInfo[] = [];
+      for (const s of hest.sources) {
+        if (s.type !== 9 && s.type !== 10) continue;
+        if (s.enabled === 0) continue;
+        sources.push({
+          sourceId: s.sourceId,
+          type: s.type,
+          notifyType: s.notification.type,
+          pollIntervalMs: s.notification.pollInterval,
+          vector: s.notification.vector,
+          errorStatusAddress: s.errorStatusAddress.address,
+          errorBlockLength: s.errorStatusBlockLength,
+          ...(s.type === 10
+            ? {
+                readAck: {
+                  address: s.readAckRegister.address,
+                  bitOffset: s.readAckRegister.registerBitOffset,
+                  preserve: s.readAckPreserve,
+                  write: s.readAckWrite,
+                },
+              }
+            : {}),
+        });
+      }
+      lines.push('HEST: Table parsing has been initialized.');
+      lines.push(...(options.bootLines ?? ['GHES: Failed to enable APEI firmware first mode.']));
+      return { sources, lines };
+    },
+  };
+}
