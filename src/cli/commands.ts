@@ -12,4 +12,5 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   // Entries are added by each command's module, one line each, in alphabetical order.
+  esr: { summary: 'decode or build an ARMv8 ESR_ELx value', load: () => import('./esr.js') },
 };
