@@ -1,0 +1,163 @@
+// The lines Linux prints for a GHES status block (drivers/acpi/apei/ghes.c
+// `__ghes_print_estatus`, drivers/firmware/efi/cper.c `cper_estatus_print`,
+// `cper_estatus_print_section`, lib/hexdump.c `print_hex_dump`; linux-guest.md §8). Checked against
+// the real 6.1.192 console output in reference/real-guest/.
+//
+// The block is assumed to have passed the kernel's read checks (lint-status-block.ts owns those):
+// this is what the kernel prints once it accepts a record. Lines carry no printk level or time.
+
+import { formatCperTimestampLinux } from './cper-timestamp.js';
+import { type GenericErrorDataEntry, GenericErrorDataValid } from './generic-error-data.js';
+import type { GhesStatusBlock } from './generic-error-status.js';
+import type { Guid } from './guid.js';
+import { type LinuxFormatOptions, type SectionBody, sectionCodecFor } from './section.js';
+import { linuxHexDumpLines } from './sections/arm-processor.js';
+import {
+  encodeSectionBody,
+  MEMORY_SECTION_GUID,
+  type MemoryLinuxFormatOptions,
+} from './sections/index.js';
+import { CperSeverity, cperSeverityName } from './severity.js';
+import { ByteWriter } from './writer.js';
+
+export interface FormatLinuxOptions extends MemoryLinuxFormatOptions {
+  /** HEST source id printed in the first line. */
+  readonly sourceId: number;
+  /** The `{N}` record counter (global, incremented per printed record). */
+  readonly seq: number;
+  readonly kernel?: '6.1' | 'newer';
+}
+
+/** A section type the kernel decodes: its `section_type:` name and minimum body length. */
+interface KnownSection {
+  readonly name: string;
+  readonly minLength: number;
+}
+
+/**
+ * `cper_estatus_print_section()` branches of an arm64 kernel. IA32/X64 needs
+ * CONFIG_UEFI_CPER_X86 (x86 only) and prints as unknown on arm64. CXL Protocol Error is 6.2+.
+ */
+const KNOWN_61: ReadonlyMap<Guid, KnownSection> = new Map([
+  ['9876ccad-47b4-4bdb-b65e-16f193c4f3db', { name: 'general processor error', minLength: 192 }],
+  [MEMORY_SECTION_GUID, { name: 'memory error', minLength: 73 }],
+  ['d995e954-bbc1-430f-ad91-b44dcb3c6f35', { name: 'PCIe error', minLength: 208 }],
+  ['e19e3d16-bc11-11e4-9caa-c2051d5d46b0', { name: 'ARM processor error', minLength: 40 }],
+  [
+    '81212a96-09ed-4996-9471-8d729c8e69ed',
+    { name: 'Firmware Error Record Reference', minLength: 16 },
+  ],
+]);
+const CXL_PROTOCOL_ERROR_GUID = '80b9efb4-52b5-4de3-a777-68784b771048';
+const KNOWN_NEWER: ReadonlyMap<Guid, KnownSection> = new Map([
+  ...KNOWN_61,
+  [CXL_PROTOCOL_ERROR_GUID, { name: 'CXL Protocol Error', minLength: 116 }],
+]);
+
+/** What `cper_estatus_print_section()` prints after `section_type: `, or undefined (unknown). */
+export function linuxSectionName(
+  sectionType: Guid,
+  kernel: '6.1' | 'newer' = '6.1',
+): string | undefined {
+  return (kernel === 'newer' ? KNOWN_NEWER : KNOWN_61).get(sectionType)?.name;
+}
+
+/** The `{N}[Hardware Error]: ` prefix (`pfx_seq` without its printk level). */
+export function hardwareErrorPrefix(seq: number): string {
+  return `{${seq}}[Hardware Error]: `;
+}
+
+export const FW_WARN_SECTION_TOO_SMALL = '[Firmware Warn]: error section length is too small';
+
+/** The body's bytes, as the kernel sees them. */
+export function sectionBodyBytes(sectionType: Guid, body: SectionBody): Uint8Array {
+  if (body.kind === 'opaque') return (body as { bytes: Uint8Array }).bytes;
+  const w = new ByteWriter('section body', 128);
+  encodeSectionBody(w, sectionType, body);
+  return w.toBytes();
+}
+
+/** printk `%#x`: `0` for zero, else `0x…`. */
+function hashX(v: number): string {
+  return v === 0 ? '0' : `0x${v.toString(16)}`;
+}
+
+/** printk `%.20s` of the FRU text: up to the first NUL, at most 20 bytes. */
+function fruTextString(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length && i < 20; i++) {
+    const c = bytes[i]!;
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Lines `cper_estatus_print_section()` prints for entry number `secNo`; `pfx` is `P` + one space. */
+export function formatLinuxSection(
+  e: GenericErrorDataEntry,
+  secNo: number,
+  pfx: string,
+  options: LinuxFormatOptions = {},
+): string[] {
+  const kernel = options.kernel ?? '6.1';
+  const lines: string[] = [];
+  if (
+    e.revision >> 8 >= 3 &&
+    e.timestamp !== undefined &&
+    (e.validationBits & GenericErrorDataValid.Timestamp) !== 0
+  ) {
+    lines.push(`${pfx}${formatCperTimestampLinux(e.timestamp)}`);
+  }
+  // `__u16 severity = gdata->error_severity`: the kernel keeps only the low 16 bits.
+  lines.push(`${pfx}Error ${secNo}, type: ${cperSeverityName(e.errorSeverity & 0xffff)}`);
+  if (e.validationBits & GenericErrorDataValid.FruId) lines.push(`${pfx}fru_id: ${e.fruId}`);
+  if (e.validationBits & GenericErrorDataValid.FruText) {
+    lines.push(`${pfx}fru_text: ${fruTextString(e.fruText)}`);
+  }
+  const newpfx = `${pfx} `;
+  const known = (kernel === 'newer' ? KNOWN_NEWER : KNOWN_61).get(e.sectionType);
+  if (known === undefined) {
+    const bytes = sectionBodyBytes(e.sectionType, e.body);
+    lines.push(`${newpfx}section type: unknown, ${e.sectionType}`);
+    lines.push(`${newpfx}section length: ${hashX(bytes.length)}`);
+    lines.push(...linuxHexDumpLines(newpfx, bytes, true));
+    return lines;
+  }
+  lines.push(`${newpfx}section_type: ${known.name}`);
+  const length =
+    e.body.kind === 'opaque'
+      ? (e.body as { bytes: Uint8Array }).bytes.length
+      : sectionBodyBytes(e.sectionType, e.body).length;
+  if (length < known.minLength) {
+    lines.push(FW_WARN_SECTION_TOO_SMALL);
+    return lines;
+  }
+  const codec = sectionCodecFor(e.sectionType);
+  if (e.body.kind !== 'opaque' && codec?.printLinux !== undefined) {
+    const ctxOptions = { ...options, sectionSeverity: e.errorSeverity };
+    lines.push(...codec.printLinux(e.body, { pfx: newpfx, options: ctxOptions }));
+  }
+  return lines;
+}
+
+/**
+ * Exactly the lines Linux prints for `block` from source `sourceId` as record `{seq}`:
+ * `Hardware error from APEI Generic Hardware Error Source: N`, the corrected line, `event
+ * severity`, then per entry the section lines (linux-guest.md §8.2–§8.4).
+ */
+export function formatLinux(block: GhesStatusBlock, options: FormatLinuxOptions): string[] {
+  const p = hardwareErrorPrefix(options.seq);
+  const lines = [`${p}Hardware error from APEI Generic Hardware Error Source: ${options.sourceId}`];
+  // `__u16 severity = estatus->error_severity` in cper_estatus_print().
+  const severity = block.errorSeverity & 0xffff;
+  if (severity === CperSeverity.Corrected) {
+    lines.push(`${p}It has been corrected by h/w and requires no further action`);
+  }
+  lines.push(`${p}event severity: ${cperSeverityName(severity)}`);
+  const secPfx = `${p} `;
+  block.entries.forEach((e, i) => {
+    lines.push(...formatLinuxSection(e, i, secPfx, options));
+  });
+  return lines;
+}
