@@ -19,6 +19,7 @@ export * from './hex.js';
 export * from './json.js';
 export * from './linker-loader.js';
 export * from './lint.js';
+export * from './lint-hest.js';
 export * from './lint-status-block.js';
 export * from './qemu-hest.js';
 export * from './reader.js';
