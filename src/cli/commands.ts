@@ -13,6 +13,10 @@ export interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   // Entries are added by each command's module, one line each, in alphabetical order.
   esr: { summary: 'decode or build an ARMv8 ESR_ELx value', load: () => import('./esr.js') },
+  lint: {
+    summary: 'what a Linux guest does with a HEST, status block or CPER record',
+    load: () => import('./lint.js'),
+  },
   hest: {
     summary: "build a HEST: QEMU's virt tables or any error sources",
     load: () => import('./hest.js'),
