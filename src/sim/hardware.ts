@@ -82,7 +82,15 @@ export interface CpuDeps {
   readonly stage2: (gpa: bigint) => bigint | undefined;
   /** Where external aborts go: EL3 firmware (firmware-first) or KVM at EL2 (kernel-first). */
   readonly exceptionTarget: string;
+  /**
+   * Guest kernel that takes an SEA for an access to unassigned physical space (QEMU virt under
+   * TCG: the access is not backed by RAM or a device), or undefined: such accesses read as 0.
+   */
+  readonly unassignedSeaTarget?: string;
 }
+
+/** ESR_EL1 of a TCG SEA on an unassigned access from EL0 (RECIPE.md, measured). */
+export const TCG_UNASSIGNED_SEA_ESR = 0x92000010n;
 
 export class Cpu implements Component<CpuMessage> {
   readonly id: string;
@@ -101,6 +109,14 @@ export class Cpu implements Component<CpuMessage> {
   receive(m: CpuMessage): void {
     if (m.kind === 'guest-access') {
       const hpa = this.#deps.stage2(m.gpa);
+      const unassigned = this.#deps.unassignedSeaTarget;
+      if (hpa === undefined && unassigned !== undefined) {
+        this.#ctx.trace.emit('sea', { gpa: m.gpa, esr: TCG_UNASSIGNED_SEA_ESR, pid: m.pid });
+        this.#ctx
+          .link<{ kind: 'sea'; esr: bigint; fromEl: number; pid: number }>(unassigned)
+          .send({ kind: 'sea', esr: TCG_UNASSIGNED_SEA_ESR, fromEl: m.el, pid: m.pid }, 100);
+        return;
+      }
       if (hpa === undefined || !this.#deps.dram.isPoisoned(hpa)) {
         this.#ctx.trace.emit('access', { gpa: m.gpa, pid: m.pid, ok: true });
         return;

@@ -11,6 +11,8 @@ export * from './hardware.js';
 export * from './host-kernel.js';
 export * from './kvm.js';
 export * from './ports.js';
+export * from './ppc.js';
+export * from './ppc-world.js';
 export * from './random.js';
 export * from './scheduler.js';
 export * from './simulation.js';

@@ -23,7 +23,18 @@ export type VmmMessage =
   | KvmToVmm
   | { readonly kind: 'sources'; readonly sources: readonly VmmSource[] }
   | { readonly kind: 'retry' }
-  | { readonly kind: 'migrate' };
+  | { readonly kind: 'migrate' }
+  /**
+   * A record written from outside the guest without a host error (the real-guest harness, or a
+   * QMP injection): queued on `sourceId` like any other; `notify` also raises the source's
+   * notification (polled sources have none).
+   */
+  | {
+      readonly kind: 'post-record';
+      readonly sourceId: number;
+      readonly report: MemoryErrorReport;
+      readonly notify: boolean;
+    };
 
 export interface VmmDeps {
   readonly memory: GuestMemory;
@@ -38,7 +49,7 @@ export interface VmmDeps {
 interface Queued {
   readonly sourceId: number;
   readonly block: Uint8Array;
-  readonly then: VmmRequest;
+  readonly then: VmmRequest | null;
 }
 
 export class Vmm implements Component<VmmMessage> {
@@ -74,6 +85,14 @@ export class Vmm implements Component<VmmMessage> {
       case 'retry':
         this.#drain();
         return;
+      case 'post-record': {
+        const src = this.#sources.find((x) => x.sourceId === m.sourceId);
+        let then: VmmRequest | null = null;
+        if (m.notify && src?.notifyType === 8) then = { kind: 'inject-sea' };
+        else if (m.notify && src?.notifyType === 7) then = { kind: 'irq-line', gsiv: 41 };
+        this.#enqueue(m.sourceId, m.report, then);
+        return;
+      }
       case 'migrate':
         // migration/migration.c refuses while the hwpoison list is non-empty (06152b89db).
         this.#ctx.trace.emit('migration', {
@@ -117,7 +136,7 @@ export class Vmm implements Component<VmmMessage> {
     this.#enqueue(gpio.sourceId, report, { kind: 'irq-line', gsiv: 41 });
   }
 
-  #enqueue(sourceId: number, report: MemoryErrorReport, then: VmmRequest): void {
+  #enqueue(sourceId: number, report: MemoryErrorReport, then: VmmRequest | null): void {
     this.#backlog.push({ sourceId, block: this.#deps.records.encodeMemoryRecord(report), then });
     this.#drain();
   }
@@ -138,7 +157,7 @@ export class Vmm implements Component<VmmMessage> {
       mem.write(le64(mem.read(src.slotGpa, 8)), q.block);
       this.recordsWritten++;
       this.#ctx.trace.emit('record-written', { source: q.sourceId, bytes: q.block.length });
-      this.#kvm.send(q.then, 1_000);
+      if (q.then !== null) this.#kvm.send(q.then, 1_000);
     }
   }
 

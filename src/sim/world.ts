@@ -5,6 +5,7 @@
 import {
   buildMachineLayout,
   type GuestMemory,
+  type MachineConfig,
   qemuHestAddrMachine,
   qemuLegacyMachine,
   type RamRegion,
@@ -28,8 +29,13 @@ export interface ArmWorldConfig {
   readonly seed: bigint;
   readonly trace?: boolean;
   readonly mode: 'firmware-first' | 'kernel-first';
-  /** 'qemu-7.2' (one SEA source) or 'qemu-10.2' (SEA + GPIO). */
-  readonly machine: 'qemu-7.2' | 'qemu-10.2';
+  /** 'qemu-7.2' (one SEA source), 'qemu-10.2' (SEA + GPIO), or the engine's own machine. */
+  readonly machine: 'qemu-7.2' | 'qemu-10.2' | MachineConfig;
+  /**
+   * A guest access to unassigned physical space takes a synchronous external abort straight
+   * into the guest (QEMU virt under TCG, ESR 0x92000010; real-guest/RECIPE.md "SEA").
+   */
+  readonly unassignedSea?: boolean;
   readonly arNotification?: 'sea' | 'serror';
   readonly injectSerrorEsr?: boolean;
   readonly firmwareNoRecord?: boolean;
@@ -74,6 +80,7 @@ export interface ArmWorld {
   readonly vmm: Vmm;
   readonly guest: GuestKernel;
   readonly memory: GuestMemory;
+  facts(): WorldFacts;
 }
 
 export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
@@ -94,7 +101,14 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
       : undefined;
   const firmwareId = c.mode === 'firmware-first' ? 'fw.el3' : 'host.kvm';
   const dram = sim.add(new Dram(sim.context('hw.dram'), { firmware: 'fw.el3' }));
-  const cpu = sim.add(new Cpu(sim.context('hw.cpu0'), { dram, stage2, exceptionTarget: 'fw.el3' }));
+  const cpu = sim.add(
+    new Cpu(sim.context('hw.cpu0'), {
+      dram,
+      stage2,
+      exceptionTarget: 'fw.el3',
+      ...(c.unassignedSea === true ? { unassignedSeaTarget: 'guest.kernel' } : {}),
+    }),
+  );
   void firmwareId;
   const firmware = sim.add(
     new El3Firmware(sim.context('fw.el3'), {
@@ -138,7 +152,11 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
     }),
   );
   const layout = buildMachineLayout(
-    c.machine === 'qemu-7.2' ? qemuLegacyMachine() : qemuHestAddrMachine(),
+    c.machine === 'qemu-7.2'
+      ? qemuLegacyMachine()
+      : c.machine === 'qemu-10.2'
+        ? qemuHestAddrMachine()
+        : c.machine,
   );
   const guest = sim.add(
     new GuestKernel(sim.context('guest.kernel'), {
@@ -158,5 +176,35 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
     }),
   );
   sim.scheduler.post(0, 'guest.fw', { kind: 'power-on' });
-  return { sim, dram, cpu, firmware, host, kvm, vmm, guest, memory };
+  const world = { sim, dram, cpu, firmware, host, kvm, vmm, guest, memory };
+  return { ...world, facts: () => armFacts(world) };
+}
+
+/** What a run of one VM showed: the facts a scenario's outcome summary is made of. */
+export interface WorldFacts {
+  readonly guestPanic: string | null;
+  readonly hostPanic: string | null;
+  readonly halted: string | null;
+  readonly killed: readonly { pid: number; comm: string; code: string }[];
+  readonly offlined: readonly string[];
+  readonly recordsDelivered: number;
+  /** Records the VMM still holds undelivered when the run ended (must be 0). */
+  readonly recordsLost: number;
+  readonly guestConsole: readonly string[];
+  readonly hostConsole: readonly string[];
+}
+
+function armFacts(w: Omit<ArmWorld, 'facts'>): WorldFacts {
+  const halted = w.sim.halted;
+  return {
+    guestPanic: w.guest.state.panicked,
+    hostPanic: w.host.panicked ?? (halted?.startsWith('host panic') ? halted : null),
+    halted,
+    killed: w.guest.state.killed.map((k) => ({ pid: k.pid, comm: k.comm, code: k.code })),
+    offlined: [...w.guest.state.offlined],
+    recordsDelivered: w.vmm.recordsWritten,
+    recordsLost: w.vmm.backlog,
+    guestConsole: [...w.guest.state.console],
+    hostConsole: [...w.host.console],
+  };
 }
