@@ -1,6 +1,7 @@
 // Public API of the codec layer. Zero runtime dependencies; runs in a browser.
 export * from './acpi-header.js';
 export * from './checksum.js';
+export * from './cper-record.js';
 export * from './cper-timestamp.js';
 export * from './detect.js';
 export * from './errors.js';
@@ -21,6 +22,7 @@ export * from './linker-loader.js';
 export * from './lint.js';
 export * from './lint-hest.js';
 export * from './lint-status-block.js';
+export * from './linux-format.js';
 export * from './qemu-hest.js';
 export * from './reader.js';
 export * from './rtas.js';
