@@ -12,13 +12,25 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   // Entries are added by each command's module, one line each, in alphabetical order.
+  decode: {
+    summary: 'show a HEST, status block, CPER record or section (table, JSON, Linux)',
+    load: () => import('./decode.js'),
+  },
+  encode: {
+    summary: 'build bytes from a vras/v1 JSON document',
+    load: () => import('./encode.js'),
+  },
   esr: { summary: 'decode or build an ARMv8 ESR_ELx value', load: () => import('./esr.js') },
-  lint: {
-    summary: 'what a Linux guest does with a HEST, status block or CPER record',
-    load: () => import('./lint.js'),
+  guest: {
+    summary: 'real arm64 Linux guest under QEMU: setup, run the conformance scenarios',
+    load: () => import('./guest.js'),
   },
   hest: {
     summary: "build a HEST: QEMU's virt tables or any error sources",
     load: () => import('./hest.js'),
+  },
+  lint: {
+    summary: 'what a Linux guest does with a HEST, status block or CPER record',
+    load: () => import('./lint.js'),
   },
 };

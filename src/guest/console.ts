@@ -174,7 +174,10 @@ export class Console {
         timer: setTimeout(() => {
           this.waiters.delete(w);
           reject(
-            new GuestError('timeout', `${this.label}: no ${what} within ${options.timeoutMs} ms`),
+            new GuestError(
+              'timeout',
+              `${this.label}: timed out after ${options.timeoutMs} ms waiting for ${what}`,
+            ),
           );
         }, options.timeoutMs),
       };

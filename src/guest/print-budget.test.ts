@@ -24,6 +24,13 @@ describe('PrintBudget', () => {
     assert.equal(b.waitBefore('uncorrected', 1200, 1000), 0);
   });
 
+  it('waits out a full window even when the print would come late', () => {
+    const b = new PrintBudget(400);
+    b.printed('uncorrected', 5000);
+    b.printed('uncorrected', 7000);
+    assert.equal(b.waitBefore('uncorrected', 9100, 1300), 10_400 - 9100);
+  });
+
   it('waits out a window whose second print could land too close to its end', () => {
     const b = new PrintBudget(400);
     b.printed('uncorrected', 0);

@@ -34,16 +34,16 @@ export class PrintBudget {
 
   /**
    * How long (ms) to wait from `nowMs` before posting a record of `cls` that must be printed,
-   * allowing `postToPrintMs` between posting and the kernel's print (poll period).
+   * when the kernel prints it at most `postToPrintMs` after posting (poll period; 0 for SEA).
    */
   waitBefore(cls: PrintClass, nowMs: number, postToPrintMs: number): number {
     const w = this.windows[cls];
     if (w === undefined) return 0;
     const end = w.begin + RATELIMIT_INTERVAL_MS;
-    const printAt = nowMs + postToPrintMs;
-    if (printAt > end + this.marginMs) return 0;
-    // Still inside the window: fine if a print is left and it surely lands before the end.
-    if (w.printed < RATELIMIT_BURST && printAt < end - this.marginMs) return 0;
+    // The print lands somewhere in [now, now + postToPrintMs]: every such moment must be
+    // past the window, or inside it with a print left.
+    if (nowMs > end + this.marginMs) return 0;
+    if (w.printed < RATELIMIT_BURST && nowMs + postToPrintMs < end - this.marginMs) return 0;
     return Math.max(0, end + this.marginMs - nowMs);
   }
 }

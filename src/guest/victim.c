@@ -3,7 +3,7 @@
  *
  * It dirties and mlocks one anonymous page, reads the page's physical address from
  * /proc/self/pagemap (bit 63 present, bits 0..54 pfn), prints it, then touches the page every
- * 20 ms. When memory_failure() takes the page it gets SIGBUS: BUS_MCEERR_AO (5) when it is an
+ * 20 ms (late mode only). When memory_failure() takes the page it gets SIGBUS: BUS_MCEERR_AO (5) when it is an
  * early-kill task and the kernel signals it at once, BUS_MCEERR_AR (4) when the page was
  * unmapped and its next access faults (late kill). The handler prints the si_code and exits.
  *
@@ -102,8 +102,11 @@ int main(int argc, char **argv) {
 
   struct timespec tick = {0, 20 * 1000 * 1000};
   unsigned sum = 0;
+  /* Early kill: stay off the page so only the kernel's advisory signal (AO) can arrive.
+   * Late kill: touch it every 20 ms so the access after the unmap faults (AR). */
   for (long n = 0; n < (long)seconds * 50; n++) {
-    for (long i = 0; i < page; i += 64) sum += p[i];
+    if (!early)
+      for (long i = 0; i < page; i += 64) sum += p[i];
     nanosleep(&tick, NULL);
   }
   snprintf(line, sizeof line, "VICTIM: timeout sum=%u\n", sum);

@@ -102,6 +102,8 @@ export class GuestVm {
   private startMs = 0;
   private readonly files: string[] = [];
   private dimmFd: number | undefined;
+  /** Runs after the shared files exist and before QEMU starts (e.g. to place a blob). */
+  onBeforeBoot: (() => void) | undefined;
   exitCode: number | null | undefined;
   exitSignal: NodeJS.Signals | null | undefined;
 
@@ -224,6 +226,7 @@ export class GuestVm {
         this.files.push(this.dimmPath);
       }
       if (this.ramPath !== undefined) this.files.push(this.ramPath);
+      this.onBeforeBoot?.();
       const q = this.qemuInstall();
       const args = [...q.prefixArgs, ...this.qemuArgs(initrd)];
       this.startMs = performance.now();

@@ -1,0 +1,88 @@
+// `vras guest setup` and `vras guest run [SCENARIO…]`: the real arm64 Linux guest harness.
+
+import { cacheRoot, readManifest } from '../guest/cache.js';
+import { formatGroup, runGuestSuite, scenarioIdOf } from '../guest/runner.js';
+import { SCENARIOS, type ScenarioId } from '../guest/scenarios.js';
+import { setupGuest } from '../guest/setup.js';
+import { CliError } from './io.js';
+
+const HELP = `usage: vras guest setup [--refresh]
+       vras guest run [SCENARIO…] [--seed N] [--serial]
+       vras guest list
+
+setup   installs QEMU, UEFI, acpica-tools, cpio and the arm64 cross compiler (apt-get, as
+        root), downloads the arm64 kernel and busybox into $VRAS_CACHE (default
+        ~/.cache/vras), builds the victim program and the initramfs. Idempotent.
+run     boots the guests and runs the scenarios (all, or those named by id or number);
+        prints each verdict, boot time and write-to-decode latency. Failed groups keep
+        their console log, records and seed under $VRAS_CACHE/failures/.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub === 'list') {
+    for (const s of SCENARIOS)
+      process.stdout.write(
+        `${String(s.n).padStart(2)}. ${s.id.padEnd(16)} [${s.group}] ${s.title}\n`,
+      );
+    return 0;
+  }
+  if (sub === 'setup') {
+    const refresh = rest.includes('--refresh');
+    const unknown = rest.filter((a) => a !== '--refresh');
+    if (unknown.length > 0) throw new CliError(`guest setup: unknown argument ${unknown[0]}`);
+    try {
+      await setupGuest({ refresh, log: (l) => process.stdout.write(`${l}\n`) });
+    } catch (e) {
+      throw new CliError(`guest setup: ${(e as Error).message}`, 1, { cause: e });
+    }
+    return 0;
+  }
+  if (sub === 'run') {
+    const only: ScenarioId[] = [];
+    let seed: number | undefined;
+    let concurrency = 2;
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i]!;
+      if (a === '--seed') {
+        seed = Number(rest[++i]);
+        if (!Number.isInteger(seed)) throw new CliError('guest run: --seed needs an integer');
+      } else if (a === '--serial') {
+        concurrency = 1;
+      } else {
+        const id = scenarioIdOf(a);
+        if (id === undefined)
+          throw new CliError(`guest run: unknown scenario ${a} (see 'vras guest list')`);
+        only.push(id);
+      }
+    }
+    const manifest = readManifest();
+    if (manifest === undefined) {
+      throw new CliError(
+        `guest run: no guest setup in ${cacheRoot()}; run 'bin/vras guest setup' first`,
+        2,
+      );
+    }
+    const result = await runGuestSuite({
+      manifest,
+      concurrency,
+      ...(only.length === 0 ? {} : { only }),
+      ...(seed === undefined ? {} : { seed }),
+      onGroup: (g) => {
+        for (const line of formatGroup(g)) process.stdout.write(`${line}\n`);
+        process.stdout.write(
+          `      group ${g.group}: seed ${g.seed}, ${(g.wallMs / 1000).toFixed(1)} s\n`,
+        );
+      },
+    });
+    process.stdout.write(
+      `${result.passed} passed, ${result.failed} failed (${(result.wallMs / 1000).toFixed(1)} s)\n`,
+    );
+    for (const dir of result.artifacts) process.stdout.write(`failure artifacts: ${dir}\n`);
+    return result.failed === 0 ? 0 : 1;
+  }
+  throw new CliError(`guest: unknown subcommand ${sub}\n${HELP}`);
+}
