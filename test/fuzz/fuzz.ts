@@ -16,14 +16,53 @@ export interface FuzzTarget {
   run(bytes: Uint8Array): unknown;
 }
 
-/** Exports that take something other than bytes, or that are not decoders of untrusted input. */
-const NOT_BYTE_DECODERS = new Set(['decodeEsr']);
+/** Exports named decode* that decode a number, not bytes. */
+const VALUE_DECODERS = new Set(['decodeEsr', 'decodeBlockStatus', 'decodeMemoryErrorStatus']);
 
-/** Every `decode*`, `lint*` and `detect*` function the codec exports, called on bytes alone. */
+/** The contexts the status-block lint is fuzzed under: each notification path and kernel. */
+const STATUS_CONTEXTS: readonly codec.StatusBlockContext[] = [
+  { errorBlockLength: 1024, notificationType: 8 },
+  { errorBlockLength: 1024, notificationType: 0, kernel: 'newer' },
+  { errorBlockLength: 64, notificationType: 7, ghesVersion: 1, sublevel: 100 },
+  {
+    errorBlockLength: 65536,
+    notificationType: 11,
+    kernel: 'newer',
+    ram: [{ start: 0x40000000n, size: 0x40000000n }],
+    history: { printedInLast5s: 2, identicalWithin10s: true },
+    explainRateLimit: true,
+  },
+];
+
+/** Functions whose extra arguments the fuzzer supplies (every variant is exercised in turn). */
+function withArguments(name: string, fn: (...args: never[]) => unknown): FuzzTarget[] | undefined {
+  const call = fn as (...args: unknown[]) => unknown;
+  if (name === 'lintStatusBlock' || name === 'linuxAcceptance') {
+    let i = 0;
+    const run = (bytes: Uint8Array) => call(bytes, STATUS_CONTEXTS[i++ % STATUS_CONTEXTS.length]);
+    return [{ name, mayThrowCodecError: false, run }];
+  }
+  if (name === 'decodeSection') {
+    const guids = codec.registeredSections().map((c) => c.guid);
+    guids.push('00000000-0000-0000-0000-000000000001');
+    let i = 0;
+    const run = (bytes: Uint8Array) => call(guids[i++ % guids.length], bytes);
+    return [{ name, mayThrowCodecError: true, run }];
+  }
+  if (name === 'decodeSectionBody') return []; // reader-based; decodeSection covers it
+  return undefined;
+}
+
+/** Every `decode*`, `lint*` and `detect*` function the codec exports, called on bytes. */
 export function codecTargets(): FuzzTarget[] {
   const targets: FuzzTarget[] = [];
   for (const [name, value] of Object.entries(codec)) {
-    if (typeof value !== 'function' || NOT_BYTE_DECODERS.has(name)) continue;
+    if (typeof value !== 'function' || VALUE_DECODERS.has(name)) continue;
+    const special = withArguments(name, value as (...args: never[]) => unknown);
+    if (special !== undefined) {
+      targets.push(...special);
+      continue;
+    }
     const fn = value as (bytes: Uint8Array) => unknown;
     if (/^decode[A-Z]/.test(name)) targets.push({ name, mayThrowCodecError: true, run: fn });
     else if (/^(lint|detect)[A-Z]/.test(name)) {
