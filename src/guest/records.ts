@@ -6,9 +6,9 @@ import {
   ARM_PROCESSOR_SECTION_GUID,
   buildArmProcessorSection,
   CperSeverity,
-  cperSeverityName,
   decodeGhesStatusBlock,
   encodeGhesStatusBlock,
+  formatLinux,
   type GenericErrorDataEntry,
   genericErrorDataEntry,
   ghesStatusBlock,
@@ -18,7 +18,6 @@ import {
   MemoryValid,
   memoryErrorSection,
   type SectionBody,
-  sectionCodecFor,
 } from '../codec/index.js';
 
 /** A memory error entry: error status, physical address and error type valid (RECIPE.md). */
@@ -63,9 +62,8 @@ export function memoryRecord(severity: number, physicalAddress: bigint): Uint8Ar
 export { CperSeverity };
 
 /**
- * The `{seq}[Hardware Error]: ` lines Linux 6.1 prints for a record from `sourceId`
- * (cper_estatus_print via ghes_print_estatus), composed from the codec's severity names and
- * each section codec's own Linux printer.
+ * The `{seq}[Hardware Error]: ` lines Linux prints for a record from `sourceId`: the codec's
+ * own Linux printer (`formatLinux`), which the real guest checks.
  */
 export function expectedHardwareErrorLines(
   record: Uint8Array,
@@ -73,18 +71,5 @@ export function expectedHardwareErrorLines(
   seq: number,
   options: LinuxFormatOptions = {},
 ): string[] {
-  const block = decodeGhesStatusBlock(record);
-  const p = `{${seq}}[Hardware Error]: `;
-  const lines = [`${p}Hardware error from APEI Generic Hardware Error Source: ${sourceId}`];
-  if (block.errorSeverity === CperSeverity.Corrected)
-    lines.push(`${p}It has been corrected by h/w and requires no further action`);
-  lines.push(`${p}event severity: ${cperSeverityName(block.errorSeverity)}`);
-  block.entries.forEach((e, i) => {
-    lines.push(`${p} Error ${i}, type: ${cperSeverityName(e.errorSeverity)}`);
-    const codec = sectionCodecFor(e.sectionType);
-    if (codec?.linuxName !== undefined) lines.push(`${p}  section_type: ${codec.linuxName}`);
-    if (codec?.printLinux !== undefined)
-      lines.push(...codec.printLinux(e.body, { pfx: `${p}  `, options }));
-  });
-  return lines;
+  return formatLinux(decodeGhesStatusBlock(record), { ...options, sourceId, seq });
 }
