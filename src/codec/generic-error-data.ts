@@ -5,7 +5,7 @@
 
 import { type CperTimestamp, readCperTimestamp, writeCperTimestamp } from './cper-timestamp.js';
 import { CodecError, CodecErrorCode } from './errors.js';
-import { type Guid, guidFromBytes, NIL_GUID } from './guid.js';
+import { type Guid, guidBytes, guidFromBytes, isGuid, NIL_GUID } from './guid.js';
 import { ByteReader, type FieldTrace } from './reader.js';
 import type { SectionBody } from './section.js';
 import { decodeSectionBody, encodeSectionBody } from './sections/index.js';
@@ -137,6 +137,23 @@ export function readGenericErrorData(r: ByteReader): GenericErrorDataEntry {
   };
 }
 
+/** Wire bytes of GUIDs already written (parsing GUID text costs microseconds); bounded. */
+const GUID_BYTES = new Map<Guid, Uint8Array>();
+
+function writeGuidCached(w: ByteWriter, guid: Guid, field: string): void {
+  let bytes = GUID_BYTES.get(guid);
+  if (bytes === undefined) {
+    if (!isGuid(guid)) {
+      w.guid(guid, field); // throws the writer's CodecError for bad text
+      return;
+    }
+    bytes = guidBytes(guid);
+    if (GUID_BYTES.size >= 256) GUID_BYTES.clear();
+    GUID_BYTES.set(guid, bytes);
+  }
+  w.bytes(bytes, field);
+}
+
 export function writeGenericErrorData(w: ByteWriter, e: GenericErrorDataEntry): void {
   const v3 = e.revision >> 8 >= 3;
   if (v3 !== (e.timestamp !== undefined)) {
@@ -145,14 +162,14 @@ export function writeGenericErrorData(w: ByteWriter, e: GenericErrorDataEntry): 
       { code: CodecErrorCode.Invalid, structure: STRUCTURE, field: 'timestamp', offset: w.offset },
     );
   }
-  w.guid(e.sectionType, 'section type');
+  writeGuidCached(w, e.sectionType, 'section type');
   w.u32(e.errorSeverity, 'error severity');
   w.u16(e.revision, 'revision');
   w.u8(e.validationBits, 'validation bits');
   w.u8(e.flags, 'flags');
   const lengthAt = w.offset;
   w.u32(0, 'error data length');
-  w.guid(e.fruId, 'FRU id');
+  writeGuidCached(w, e.fruId, 'FRU id');
   w.bytes(e.fruText, 'FRU text', FRU_TEXT_SIZE);
   if (e.timestamp !== undefined) writeCperTimestamp(w, e.timestamp);
   const bodyAt = w.offset;

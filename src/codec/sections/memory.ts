@@ -271,9 +271,11 @@ export function readMemoryErrorSection(r: ByteReader): MemoryErrorSection {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function isFullForm(s: MemoryErrorSection): boolean {
-  const present = [s.extended, s.rankNumber, s.cardHandle, s.moduleHandle].filter(
-    (v) => v !== undefined,
-  ).length;
+  const present =
+    (s.extended === undefined ? 0 : 1) +
+    (s.rankNumber === undefined ? 0 : 1) +
+    (s.cardHandle === undefined ? 0 : 1) +
+    (s.moduleHandle === undefined ? 0 : 1);
   if (present !== 0 && present !== 4) {
     throw new RangeError(
       `Cannot encode ${STRUCTURE}: extended, rankNumber, cardHandle and moduleHandle must be all present (80-byte form) or all absent (73-byte form)`,
