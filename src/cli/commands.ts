@@ -12,6 +12,14 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   // Entries are added by each command's module, one line each, in alphabetical order.
+  decode: {
+    summary: 'show a HEST, status block, CPER record or section (table, JSON, Linux)',
+    load: () => import('./decode.js'),
+  },
+  encode: {
+    summary: 'build bytes from a vras/v1 JSON document',
+    load: () => import('./encode.js'),
+  },
   esr: { summary: 'decode or build an ARMv8 ESR_ELx value', load: () => import('./esr.js') },
   guest: {
     summary: 'real arm64 Linux guest under QEMU: setup, run the conformance scenarios',
