@@ -6,7 +6,10 @@ import {
   runScenario,
   SCENARIOS,
   scenarioByName,
+  scenarioFromJson,
 } from '../src/scenarios/index.js';
+import { loadScenarioFiles } from '../src/scenarios/node/files.js';
+import { SimError } from '../src/sim/index.js';
 import { readShared } from './support/shared.js';
 
 /**
@@ -33,7 +36,54 @@ export function realGuestKernelLines(name: string): string[] {
   return out;
 }
 
+loadScenarioFiles();
+
 describe('scenario catalogue', () => {
+  it('loads the JSON scenarios beside the catalogue', () => {
+    const names = loadScenarioFiles().map((s) => s.name);
+    for (const n of ['ao-storm', 'unacked-backlog', 'migration-mid-flow', 'polled-ce-storm']) {
+      assert.ok(names.includes(n), n);
+      assert.equal(scenarioByName(n)?.name, n);
+    }
+  });
+
+  it('rejects a JSON scenario without the schema tag with code bad-scenario', () => {
+    assert.throws(
+      () => scenarioFromJson({ name: 'x', summary: '', world: {}, events: [] }, 'x.json'),
+      (e: unknown) =>
+        e instanceof SimError && e.code === 'bad-scenario' && /x\.json: schema/.test(e.message),
+    );
+  });
+
+  it('rejects a JSON event whose stepped field is not a 0x value', () => {
+    const doc = {
+      schema: 'vras/scenario/v1',
+      name: 'bad-step',
+      summary: '',
+      world: {},
+      events: [
+        {
+          atNs: 0,
+          target: 'vmm',
+          message: { kind: 'migrate' },
+          repeat: { count: 2, step: { hpa: '0x1000' } },
+        },
+      ],
+    };
+    assert.throws(
+      () => scenarioFromJson(doc),
+      (e: unknown) => e instanceof SimError && e.code === 'bad-scenario' && /hpa/.test(e.message),
+    );
+  });
+
+  it("draws a JSON scenario's jitter from the seed: two seeds, two timelines, same outcome", () => {
+    const s = scenarioByName('ao-storm')!;
+    const a = runScenario(s, 1n);
+    const b = runScenario(s, 2n);
+    assert.notEqual(a.world.sim.trace.toJsonl(), b.world.sim.trace.toJsonl());
+    assert.equal(a.outcome.recordsDelivered, b.outcome.recordsDelivered);
+  });
+
   for (const s of allScenarios()) {
     it(`${s.name} shows its expected observables`, () => {
       const { outcome } = runScenario(s, 1n);

@@ -20,6 +20,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'build bytes from a vras/v1 JSON document',
     load: () => import('./encode.js'),
   },
+  demo: {
+    summary: 'run the default simulated scenario end to end (the main job)',
+    load: () => import('./demo.js'),
+  },
   esr: { summary: 'decode or build an ARMv8 ESR_ELx value', load: () => import('./esr.js') },
   guest: {
     summary: 'real arm64 Linux guest under QEMU: setup, run the conformance scenarios',
@@ -32,5 +36,9 @@ export const commands: Record<string, CommandEntry> = {
   lint: {
     summary: 'what a Linux guest does with a HEST, status block or CPER record',
     load: () => import('./lint.js'),
+  },
+  simulate: {
+    summary: 'run a scenario in the deterministic full-stack simulator',
+    load: () => import('./simulate.js'),
   },
 };

@@ -1,2 +1,3 @@
-// Public API of the scenario layer.
+// Public API of the scenario layer (browser-safe; the JSON files are read by node/files.ts).
 export * from './catalogue.js';
+export * from './json-scenario.js';

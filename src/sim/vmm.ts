@@ -12,6 +12,9 @@ import type { KvmToVmm, VmmRequest } from './kvm.js';
 import type { MemoryErrorReport, RecordPort } from './ports.js';
 import type { Component, Link, SimContext } from './simulation.js';
 
+/** How often the VMM looks at a busy source's ack register again (ns). */
+export const RETRY_NS = 10_000_000;
+
 export interface VmmSource {
   readonly sourceId: number;
   readonly notifyType: number;
@@ -60,6 +63,9 @@ export class Vmm implements Component<VmmMessage> {
   #sources: VmmSource[] = [];
   #backlog: Queued[] = [];
   #hwpoison: bigint[] = [];
+  /** A retry is scheduled (one at a time), and the head record's busy state was traced. */
+  #retryPending = false;
+  #busyTraced = false;
   recordsWritten = 0;
   recordsLost = 0;
 
@@ -83,6 +89,7 @@ export class Vmm implements Component<VmmMessage> {
         this.#sigbus(m.code, m.hva);
         return;
       case 'retry':
+        this.#retryPending = false;
         this.#drain();
         return;
       case 'post-record': {
@@ -148,11 +155,21 @@ export class Vmm implements Component<VmmMessage> {
       const q = this.#backlog[0]!;
       const src = this.#sources.find((s) => s.sourceId === q.sourceId)!;
       if (le64(mem.read(src.ackGpa, 8)) === 0n) {
-        this.#ctx.trace.emit('record-busy', { source: q.sourceId, backlog: this.#backlog.length });
-        this.#ctx.link<VmmMessage>(this.id).send({ kind: 'retry' }, 1_000_000);
+        if (!this.#busyTraced) {
+          this.#ctx.trace.emit('record-busy', {
+            source: q.sourceId,
+            backlog: this.#backlog.length,
+          });
+          this.#busyTraced = true;
+        }
+        if (!this.#retryPending) {
+          this.#retryPending = true;
+          this.#ctx.link<VmmMessage>(this.id).send({ kind: 'retry' }, RETRY_NS);
+        }
         return;
       }
       this.#backlog.shift();
+      this.#busyTraced = false;
       mem.write(src.ackGpa, u64le(0n));
       mem.write(le64(mem.read(src.slotGpa, 8)), q.block);
       this.recordsWritten++;
@@ -167,6 +184,8 @@ export class Vmm implements Component<VmmMessage> {
       backlog: this.#backlog,
       hwpoison: this.#hwpoison,
       recordsWritten: this.recordsWritten,
+      retryPending: this.#retryPending,
+      busyTraced: this.#busyTraced,
     };
   }
   restore(s: Record<string, unknown>): void {
@@ -174,5 +193,7 @@ export class Vmm implements Component<VmmMessage> {
     this.#backlog = s.backlog as Queued[];
     this.#hwpoison = s.hwpoison as bigint[];
     this.recordsWritten = s.recordsWritten as number;
+    this.#retryPending = s.retryPending as boolean;
+    this.#busyTraced = s.busyTraced as boolean;
   }
 }

@@ -1,0 +1,185 @@
+// Scenarios as JSON documents (the files beside this one): an arm64 world, the inputs it gets
+// and the observables the run must show. Browser-safe: the caller reads the file; this only
+// checks and converts the document. Strings of the form "0x…" in `world.processes` and in event
+// messages become bigint. An event may repeat (`count` times, `everyNs` apart, adding `step` to
+// its 0x… fields each time, with up to `jitterNs` of delay drawn from the scenario's own random
+// stream, so the seed changes the run).
+//
+// {
+//   "schema": "vras/scenario/v1", "name": "…", "summary": "…", "durationNs": 10000000000,
+//   "world": { "mode": "firmware-first", "machine": "qemu-10.2", "processes": [ … ] },
+//   "events": [ { "atNs": 1000000000, "target": "hw.dram",
+//                 "message": { "kind": "inject", "hpa": "0x8bc3c7000", "type": "ue", "scrub": true },
+//                 "repeat": { "count": 20, "everyNs": 1000, "step": { "hpa": "0x1000" } } } ],
+//   "expect": { "guestPanic": null, "killedCode": null, "recordsDelivered": 20 }
+// }
+
+import {
+  type ArmWorldConfig,
+  buildArmWorld,
+  type GuestProcess,
+  Random,
+  SimError,
+  SimErrorCode,
+} from '../sim/index.js';
+import type { Expectation, Scenario, ScheduledInput } from './catalogue.js';
+
+export const SCENARIO_SCHEMA = 'vras/scenario/v1';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function bad(name: string, message: string): never {
+  throw new SimError(SimErrorCode.BadScenario, `Cannot load scenario ${name}: ${message}`);
+}
+
+const HEX = /^0x[0-9a-fA-F]+$/;
+
+function toValue(v: Json): unknown {
+  if (typeof v === 'string' && HEX.test(v)) return BigInt(v);
+  if (Array.isArray(v)) return v.map(toValue);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toValue(x)]));
+  }
+  return v;
+}
+
+function obj(name: string, v: Json | undefined, what: string): { [k: string]: Json } {
+  if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) {
+    bad(name, `${what} must be an object`);
+  }
+  return v;
+}
+
+function int(name: string, v: Json | undefined, what: string, fallback?: number): number {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    bad(name, `${what} must be a non-negative integer`);
+  }
+  return v;
+}
+
+function processes(name: string, v: Json | undefined): GuestProcess[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) bad(name, 'world.processes must be an array');
+  return v.map((p, i) => {
+    const o = obj(name, p, `world.processes[${i}]`);
+    const x = toValue(o) as Record<string, unknown>;
+    if (
+      typeof x.pid !== 'number' ||
+      typeof x.comm !== 'string' ||
+      typeof x.vaddr !== 'bigint' ||
+      typeof x.gpa !== 'bigint'
+    ) {
+      bad(name, `world.processes[${i}] needs pid, comm, vaddr "0x…" and gpa "0x…"`);
+    }
+    return {
+      pid: x.pid,
+      comm: x.comm,
+      vaddr: x.vaddr,
+      gpa: x.gpa,
+      earlyKill: x.earlyKill === true,
+      ...(x.catchesSigbus === true ? { catchesSigbus: true } : {}),
+    };
+  });
+}
+
+function worldConfig(
+  name: string,
+  w: { [k: string]: Json },
+): Omit<ArmWorldConfig, 'seed' | 'trace'> {
+  const mode = w.mode ?? 'firmware-first';
+  if (mode !== 'firmware-first' && mode !== 'kernel-first') {
+    bad(name, 'world.mode must be firmware-first or kernel-first');
+  }
+  const m = w.machine ?? 'qemu-7.2';
+  let machine: ArmWorldConfig['machine'];
+  if (m === 'qemu-7.2' || m === 'qemu-10.2') machine = m;
+  else machine = toValue(obj(name, m, 'world.machine')) as ArmWorldConfig['machine'];
+  const ar = w.arNotification ?? 'sea';
+  if (ar !== 'sea' && ar !== 'serror') bad(name, 'world.arNotification must be sea or serror');
+  return {
+    mode,
+    machine,
+    arNotification: ar,
+    ...(w.unassignedSea === true ? { unassignedSea: true } : {}),
+    ...(w.firmwareNoRecord === true ? { firmwareNoRecord: true } : {}),
+    processes: processes(name, w.processes),
+  };
+}
+
+interface EventSpec {
+  readonly input: ScheduledInput;
+  readonly count: number;
+  readonly everyNs: number;
+  readonly jitterNs: number;
+  readonly step: Record<string, bigint>;
+}
+
+function events(name: string, v: Json | undefined): EventSpec[] {
+  if (!Array.isArray(v)) bad(name, 'events must be an array');
+  return v.map((e, i) => {
+    const o = obj(name, e, `events[${i}]`);
+    const message = toValue(
+      obj(name, o.message, `events[${i}].message`),
+    ) as ScheduledInput['message'];
+    if (typeof message.kind !== 'string') bad(name, `events[${i}].message.kind must be a string`);
+    if (typeof o.target !== 'string') bad(name, `events[${i}].target must be a string`);
+    const r = o.repeat === undefined ? {} : obj(name, o.repeat, `events[${i}].repeat`);
+    const step: Record<string, bigint> = {};
+    for (const [k, s] of Object.entries(r.step === undefined ? {} : obj(name, r.step, 'step'))) {
+      if (typeof s !== 'string' || !HEX.test(s))
+        bad(name, `events[${i}].repeat.step.${k} must be "0x…"`);
+      if (typeof message[k] !== 'bigint')
+        bad(name, `events[${i}].message.${k} must be "0x…" to step it`);
+      step[k] = BigInt(s);
+    }
+    const count = int(name, r.count, `events[${i}].repeat.count`, 1);
+    if (count > 1_000_000) bad(name, `events[${i}].repeat.count ${count} is over 1000000`);
+    return {
+      input: { atNs: int(name, o.atNs, `events[${i}].atNs`), target: o.target, message },
+      count,
+      everyNs: int(name, r.everyNs, `events[${i}].repeat.everyNs`, 0),
+      jitterNs: int(name, r.jitterNs, `events[${i}].repeat.jitterNs`, 0),
+      step,
+    };
+  });
+}
+
+/** Checks a parsed JSON document and turns it into a Scenario. */
+export function scenarioFromJson(doc: unknown, origin = 'document'): Scenario {
+  const d = obj(origin, doc as Json, 'the document');
+  if (d.schema !== SCENARIO_SCHEMA) bad(origin, `schema must be "${SCENARIO_SCHEMA}"`);
+  if (typeof d.name !== 'string' || !/^[a-z0-9-]+$/.test(d.name)) {
+    bad(origin, 'name must be kebab-case');
+  }
+  const name = d.name;
+  if (typeof d.summary !== 'string') bad(name, 'summary must be a string');
+  const config = worldConfig(name, obj(name, d.world, 'world'));
+  const specs = events(name, d.events);
+  const expect = (d.expect === undefined ? {} : obj(name, d.expect, 'expect')) as Expectation;
+  const durationNs = int(name, d.durationNs, 'durationNs', 10_000_000_000);
+  return {
+    name,
+    summary: d.summary,
+    expect,
+    durationNs,
+    build(seed, trace) {
+      const w = buildArmWorld({ ...config, seed, trace });
+      const random = Random.fork(seed, `scenario.${name}`);
+      for (const s of specs) {
+        for (let k = 0; k < s.count; k++) {
+          const message: Record<string, unknown> = { ...s.input.message };
+          for (const [f, inc] of Object.entries(s.step)) {
+            message[f] = (message[f] as bigint) + inc * BigInt(k);
+          }
+          const jitter = s.jitterNs > 0 ? random.int(s.jitterNs + 1) : 0;
+          w.sim.scheduler.postAt(s.input.atNs + k * s.everyNs + jitter, s.input.target, {
+            ...message,
+            kind: s.input.message.kind,
+          });
+        }
+      }
+      return w;
+    },
+  };
+}
