@@ -29,3 +29,15 @@ test('GUID bytes round-trip for any 16 bytes', () => {
     }),
   );
 });
+
+test('guidBytes() takes upper case and refuses anything that is not a GUID', () => {
+  assert.deepEqual(guidBytes(MEMORY.toUpperCase()), guidBytes(MEMORY));
+  for (const bad of [
+    'a5bc1114-6f64-4ede-b863-3e83ed7c83bg',
+    'a5bc11146f64-4ede-b863-3e83ed7c83b1x',
+    '',
+    'a5bc1114-6f64-4ede-b863-3e83ed7c83b',
+  ]) {
+    assert.throws(() => guidBytes(bad), RangeError, bad);
+  }
+});
