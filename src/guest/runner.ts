@@ -110,3 +110,29 @@ export function formatGroup(result: GroupResult): string[] {
   }
   return lines;
 }
+
+export interface GuestBenchFigures {
+  /** Host ms from QEMU spawn to the guest init's READY, per group. */
+  readonly bootMs: Readonly<Record<string, number>>;
+  /** Guest uptime (s) when init was ready, per group. */
+  readonly guestBootS: Readonly<Record<string, number>>;
+  /** Median write-to-decode latency (ms) per scenario. */
+  readonly latencyMs: Readonly<Record<string, number>>;
+  readonly wallMs: number;
+}
+
+/** Boot times and write-to-decode latencies of a suite run, for `npm run bench`. */
+export function guestBenchFigures(result: SuiteResult): GuestBenchFigures {
+  const bootMs: Record<string, number> = {};
+  const guestBootS: Record<string, number> = {};
+  const latencyMs: Record<string, number> = {};
+  for (const g of result.groups) {
+    if (g.bootMs !== undefined) bootMs[g.group] = g.bootMs;
+    if (g.guestBootS !== undefined) guestBootS[g.group] = g.guestBootS;
+    for (const s of g.scenarios) {
+      const sorted = [...s.latenciesMs].sort((a, b) => a - b);
+      if (sorted.length > 0) latencyMs[s.id] = sorted[Math.floor(sorted.length / 2)]!;
+    }
+  }
+  return { bootMs, guestBootS, latencyMs, wallMs: result.wallMs };
+}
