@@ -1,25 +1,24 @@
 // RecordPort implemented with the vras codec: status blocks are built and decoded by the codec,
-// Linux's read checks come from linuxAcceptance(), the HEST from decodeHest(). The printed
-// record lines use the codec's memory section printer under the GHES header lines Linux 6.1
-// prints (linux-guest.md §8.2); switch to the codec's formatLinux once it is exported.
+// Linux's read checks come from linuxAcceptance(), the HEST from decodeHest(), and the printed
+// record lines from the codec's formatLinux() (linux-guest.md §8.2), so every record a
+// component writes or reads is a full-stack round trip through the codec.
 
-// Not yet exported through the codec index (B1 in progress); move to '../codec/index.js' then.
-import { genericErrorDataEntry } from '../codec/generic-error-data.js';
 import {
   cperEstatusLen,
   decodeGhesStatusBlock,
   decodeGhesStatusHeader,
+  decodeHest,
   encodeGhesStatusBlock,
+  formatLinux,
+  genericErrorDataEntry,
   ghesStatusBlock,
-} from '../codec/generic-error-status.js';
-import { decodeHest, linuxAcceptance, type SectionBody } from '../codec/index.js';
-import {
+  linuxAcceptance,
   MEMORY_SECTION_GUID,
   type MemoryErrorSection,
   MemoryValid,
   memoryErrorSection,
-  printMemoryErrorSectionLinux,
-} from '../codec/sections/memory.js';
+  type SectionBody,
+} from '../codec/index.js';
 import type {
   BlockRead,
   GhesSourceInfo,
@@ -28,8 +27,6 @@ import type {
   RecordPort,
   RecordSection,
 } from './ports.js';
-
-const SEVERITY_NAMES = ['recoverable', 'fatal', 'corrected', 'info'];
 
 export interface CodecRecordPortOptions {
   /** Guest RAM for the 6.1 pfn_valid check in the acceptance rules. */
@@ -103,27 +100,7 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
     },
 
     linuxLines(block: Uint8Array, seq: number, sourceId = 0): string[] {
-      const b = decodeGhesStatusBlock(block);
-      const P = `{${seq}}[Hardware Error]: `;
-      const lines = [`${P}Hardware error from APEI Generic Hardware Error Source: ${sourceId}`];
-      if (b.errorSeverity === 2) {
-        lines.push(`${P}It has been corrected by h/w and requires no further action`);
-      }
-      lines.push(`${P}event severity: ${SEVERITY_NAMES[b.errorSeverity] ?? 'unknown'}`);
-      b.entries.forEach((e, i) => {
-        lines.push(`${P} Error ${i}, type: ${SEVERITY_NAMES[e.errorSeverity] ?? 'unknown'}`);
-        const body = e.body as { kind: string };
-        if (body.kind === 'memory') {
-          lines.push(`${P}  section_type: memory error`);
-          lines.push(
-            ...printMemoryErrorSectionLinux(body as unknown as MemoryErrorSection, {
-              pfx: `${P}  `,
-              options: {},
-            }),
-          );
-        }
-      });
-      return lines;
+      return formatLinux(decodeGhesStatusBlock(block), { seq, sourceId, kernel: '6.1' });
     },
 
     parseHest(bytes: Uint8Array): HestParse {

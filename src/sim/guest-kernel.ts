@@ -5,7 +5,7 @@
 // the arm64 SError panic. Decoding and the printed lines come from the codec through RecordPort.
 
 import { linuxSErrorDecision } from '../codec/index.js';
-import type { GuestMemory } from '../engine/guest-memory.js';
+import type { GuestMemory } from '../engine/index.js';
 import { SimError, SimErrorCode } from './errors.js';
 import type { AcceptedRecord, GhesSourceInfo, RecordPort } from './ports.js';
 import type { Component, Link, SimContext } from './simulation.js';
