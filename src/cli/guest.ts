@@ -6,7 +6,7 @@ import { SCENARIOS, type ScenarioId } from '../guest/scenarios.js';
 import { setupGuest } from '../guest/setup.js';
 import { CliError } from './io.js';
 
-const HELP = `usage: vras guest setup [--refresh]
+const HELP = `usage: vras guest setup [--refresh] [--no-newer]
        vras guest run [SCENARIO…] [--seed N] [--serial]
        vras guest list
 
@@ -32,10 +32,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (sub === 'setup') {
     const refresh = rest.includes('--refresh');
-    const unknown = rest.filter((a) => a !== '--refresh');
+    const unknown = rest.filter((a) => a !== '--refresh' && a !== '--no-newer');
     if (unknown.length > 0) throw new CliError(`guest setup: unknown argument ${unknown[0]}`);
     try {
       await setupGuest({ refresh, log: (l) => process.stdout.write(`${l}\n`) });
+      // QEMU 11.1 and kernels 6.12/7.3 through a private apt tree (src/guest/newer.ts).
+      if (!rest.includes('--no-newer')) {
+        const { setupNewer } = await import('../guest/newer.js');
+        await setupNewer({ log: (l) => process.stdout.write(`${l}\n`) });
+      }
     } catch (e) {
       throw new CliError(`guest setup: ${(e as Error).message}`, 1, { cause: e });
     }

@@ -199,8 +199,8 @@ export class PrivateApt {
       'apt.conf.d',
       'sources.list.d',
       'preferences.d',
-      'lists/partial',
-      'archives/partial',
+      'var/lib/apt/lists/partial',
+      'var/cache/apt/archives/partial',
     ])
       mkdirSync(join(this.dir, d), { recursive: true });
     writeFileSync(join(this.dir, 'apt.conf'), privateAptConfig(this.dir, this.arch));
