@@ -102,7 +102,7 @@ export function formatGroup(result: GroupResult): string[] {
     const lat =
       s.latenciesMs.length === 0
         ? 'n/a'
-        : s.latenciesMs.map((ms) => `${ms.toFixed(1)}`).join('/') + ' ms';
+        : `${s.latenciesMs.map((ms) => `${ms.toFixed(1)}`).join('/')} ms`;
     lines.push(
       `${s.ok ? 'PASS' : 'FAIL'}  ${meta.n}. ${s.id.padEnd(16)} boot ${boot} (${result.group})  write→decode ${lat}`,
     );
