@@ -12,6 +12,10 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   // Entries are added by each command's module, one line each, in alphabetical order.
+  campaign: {
+    summary: 'many simulated VMs under field-study DRAM error rates',
+    load: () => import('./campaign.js'),
+  },
   decode: {
     summary: 'show a HEST, status block, CPER record or section (table, JSON, Linux)',
     load: () => import('./decode.js'),

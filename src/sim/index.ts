@@ -2,6 +2,8 @@
 // (hardware, EL3 firmware, host kernel, KVM, the vras engine as VMM, guest firmware, guest
 // kernel). Runs in a browser: no node:*, no clocks, no timers, no Math.random.
 
+export * from './bench.js';
+export * from './campaign.js';
 export * from './codec-port.js';
 export * from './errors.js';
 export * from './firmware.js';
