@@ -14,6 +14,8 @@ export const EngineErrorCode = {
   UnknownSource: 'unknown-source',
   /** A record is larger than the source's error status block. */
   RecordTooLarge: 'record-too-large',
+  /** A record the guest could never consume (shorter than 20 bytes, block_status 0). */
+  InvalidRecord: 'invalid-record',
   /** The guest has not acknowledged the previous record and the policy is `reject`. */
   NotAcknowledged: 'not-acknowledged',
   /** The bounded backlog of a source is full; the record was dropped (and counted). */

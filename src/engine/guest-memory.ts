@@ -22,6 +22,8 @@ export interface GuestMemory {
   read(gpa: bigint, length: number): Uint8Array;
   /** Writes `bytes` at `gpa`; the whole range must be RAM. */
   write(gpa: bigint, bytes: Uint8Array): void;
+  /** Optional fast path for a little-endian u64 (same checks as `read`). */
+  readU64?(gpa: bigint): bigint;
 }
 
 const hexAddr = (v: bigint) => `0x${v.toString(16)}`;
@@ -101,6 +103,7 @@ export function validateRegions(regions: readonly RamRegion[]): void {
 }
 
 export function readU64(mem: GuestMemory, gpa: bigint): bigint {
+  if (mem.readU64 !== undefined) return mem.readU64(gpa);
   const b = mem.read(gpa, 8);
   return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
 }
@@ -122,6 +125,11 @@ export function writeU32(mem: GuestMemory, gpa: bigint, value: number): void {
   mem.write(gpa, b);
 }
 
+function readU64Slow(mem: GuestMemory, gpa: bigint): bigint {
+  const b = mem.read(gpa, 8);
+  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+}
+
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 
@@ -132,6 +140,7 @@ const PAGE_SIZE = 1 << PAGE_SHIFT;
 export class SparseGuestMemory implements GuestMemory {
   readonly regions: readonly RamRegion[];
   private readonly pages = new Map<number, Uint8Array>();
+  private readonly views = new Map<number, DataView>();
 
   constructor(regions: readonly RamRegion[]) {
     validateRegions(regions);
@@ -145,9 +154,31 @@ export class SparseGuestMemory implements GuestMemory {
     ]);
   }
 
+  /** An independent copy (what a migration would carry). */
+  clone(): SparseGuestMemory {
+    const copy = new SparseGuestMemory(this.regions);
+    for (const [k, v] of this.pages) copy.pages.set(k, v.slice());
+    return copy;
+  }
+
   /** Number of pages that have been written. */
   get touchedPages(): number {
     return this.pages.size;
+  }
+
+  readU64(gpa: bigint): bigint {
+    const off = Number(gpa & BigInt(PAGE_SIZE - 1));
+    if (off > PAGE_SIZE - 8) return readU64Slow(this, gpa);
+    requireRam(this.regions, gpa, 8, 'guest memory');
+    const key = Number(gpa >> BigInt(PAGE_SHIFT));
+    let view = this.views.get(key);
+    if (view === undefined) {
+      const p = this.pages.get(key);
+      if (p === undefined) return 0n;
+      view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+      this.views.set(key, view);
+    }
+    return view.getBigUint64(off, true);
   }
 
   read(gpa: bigint, length: number): Uint8Array {

@@ -1,9 +1,17 @@
 // Public API of the VMM RAS engine. Browser-safe: no node:*, no clock, no Math.random. The
 // file-backed guest memory for the real-guest harness is in ./node/file-memory.ts, exported
-// separately.
+// separately (`vras/engine/node`).
 export * from './blob-layout.js';
+export * from './boot.js';
 export * from './errors.js';
 export * from './firmware.js';
+export * from './ghes-channel.js';
 export * from './guest-memory.js';
+export * from './guest-model.js';
 export * from './machine-config.js';
 export * from './machine-layout.js';
+export * from './memory-record.js';
+export * from './platform.js';
+export * from './prng.js';
+export * from './ras-engine.js';
+export * from './soak.js';

@@ -1,0 +1,839 @@
+// The VMM RAS engine: the part a VMM plays as the guest's firmware for firmware-first RAS.
+// It lays out the HEST and `etc/hardware_errors`, learns where the firmware put them (the
+// WRITE_POINTER), records error status blocks into guest memory with the GHESv2 handshake,
+// turns host SIGBUS and uncontained SErrors into guest notifications, and carries all of its
+// state through snapshot()/restore(). It has no clock and calls no hypervisor: callers pass what
+// it needs and a Platform carries out its requests (platform.ts).
+
+import {
+  type CodecError,
+  decodeHest,
+  HestNotificationType,
+  hex,
+  seaSyndrome,
+  serrorIss,
+  validateSErrorIss,
+} from '../codec/index.js';
+import { EngineError, EngineErrorCode } from './errors.js';
+import {
+  type ErrorRegion,
+  GhesChannel,
+  type PendingRecord,
+  type SourceCounters,
+} from './ghes-channel.js';
+import {
+  type GuestMemory,
+  guestToHost,
+  hostToGuest,
+  isRam,
+  readU32,
+  readU64,
+  writeU32,
+  writeU64,
+} from './guest-memory.js';
+import {
+  HARDWARE_ERRORS_ADDR_FILE,
+  HEST_ADDR_FILE,
+  type MachineConfig,
+  PointerLayout,
+} from './machine-config.js';
+import {
+  buildHest,
+  buildMachineLayout,
+  GHES_READ_ACK_ADDRESS_FIELD,
+  GHES_STATUS_ADDRESS_FIELD,
+  type MachineLayout,
+} from './machine-layout.js';
+import { memoryErrorRecord } from './memory-record.js';
+import type { Platform, PlatformRequest } from './platform.js';
+
+/** Linux `si_code` values for memory-failure SIGBUS (formats.md §15). */
+export const SigbusCode = { ActionRequired: 4, ActionOptional: 5 } as const;
+export type SigbusCode = (typeof SigbusCode)[keyof typeof SigbusCode];
+
+/** ACPI_GED_ERROR_EVT (qemu-vmm.md §12). */
+export const GED_ERROR_EVENT = 0x20;
+
+/** IMPLEMENTATION DEFINED SError syndrome: IDS (bit 24) set, the rest 0. */
+export const SERROR_ISS_IMPLEMENTATION_DEFINED = 1 << 24;
+
+export interface HypervisorCapabilities {
+  /** KVM_CAP_ARM_INJECT_SERROR_ESR: the VMM may choose the virtual SError's ISS. */
+  readonly injectSErrorEsr: boolean;
+}
+
+/** What to do with an action-required error the guest cannot be told about through GHES. */
+export type ArFallback = 'serror' | 'fatal';
+
+export interface RasEngineOptions {
+  readonly machine: MachineConfig;
+  readonly memory: GuestMemory;
+  readonly platform: Platform;
+  readonly hypervisor?: HypervisorCapabilities;
+  /** Default `serror`: a virtual SError (the guest decides); `fatal`: stop the VM. */
+  readonly arFallback?: ArFallback;
+  /** log2 of the guest's page size, for per-page memory records (default 12). */
+  readonly guestPageShift?: number;
+}
+
+export interface RecordOptions {
+  readonly vcpu?: number;
+  /** Exception level the vCPU was at (SEA syndrome: 0 → 0x92000410, 1 → 0x96000410). */
+  readonly el?: 0 | 1;
+  readonly tag?: string;
+}
+
+export type RecordOutcome =
+  | { readonly status: 'posted'; readonly sourceId: number }
+  | { readonly status: 'queued'; readonly sourceId: number; readonly depth: number }
+  | { readonly status: 'dropped'; readonly sourceId: number };
+
+export interface SigbusSignal {
+  readonly code: SigbusCode | number;
+  readonly hostAddress: bigint;
+  /** si_addr_lsb: log2 of the poisoned area. */
+  readonly addressLsb: number;
+  readonly vcpu?: number;
+  readonly el?: 0 | 1;
+}
+
+export type SigbusAction =
+  | 'recorded'
+  | 'queued'
+  | 'coalesced'
+  | 'dropped'
+  | 'serror'
+  | 'fatal'
+  | 'remembered'
+  | 'ignored';
+
+export interface SigbusOutcome {
+  readonly action: SigbusAction;
+  readonly gpa?: bigint;
+  readonly sourceId?: number;
+  readonly message?: string;
+}
+
+export interface PoisonedPage {
+  readonly gpa: bigint;
+  readonly size: bigint;
+  readonly hostAddress: bigint;
+}
+
+export interface SErrorRequest {
+  readonly vcpu: number;
+  /** ISS bits 24:0. Default: IMPLEMENTATION DEFINED (IDS = 1). */
+  readonly iss?: number | bigint;
+  /** Architected fields instead of a raw ISS (needs the capability). */
+  readonly aet?: number;
+  readonly dfsc?: number;
+}
+
+export interface LinkState {
+  /** Guest physical address of `etc/hardware_errors`. */
+  readonly base: bigint;
+  /** Guest physical address of the HEST (hest-addr layout). */
+  readonly hest?: bigint;
+}
+
+export interface EngineStats {
+  readonly linked: boolean;
+  readonly sources: ReadonlyArray<
+    { readonly id: number; readonly backlog: number } & SourceCounters
+  >;
+  readonly poisonedPages: number;
+  readonly refusedWrites: number;
+}
+
+const SNAPSHOT_SCHEMA = 'vras/engine-snapshot/v1';
+
+/** Plain JSON: 64-bit values as `0x…` strings, records as hex. */
+export interface EngineSnapshot {
+  readonly schema: typeof SNAPSHOT_SCHEMA;
+  readonly layout: string;
+  readonly sourceIds: readonly number[];
+  readonly link: { readonly base: string; readonly hest?: string } | null;
+  readonly sources: ReadonlyArray<{
+    readonly id: number;
+    readonly backlog: ReadonlyArray<{
+      readonly block: string;
+      readonly vcpu: number;
+      readonly el: 0 | 1;
+      readonly tag?: string;
+    }>;
+    readonly postedTag?: string;
+    readonly counters: SourceCounters;
+  }>;
+  readonly poison: ReadonlyArray<{
+    readonly gpa: string;
+    readonly size: string;
+    readonly hostAddress: string;
+  }>;
+  readonly pendingSErrors: ReadonlyArray<{ readonly vcpu: number; readonly iss?: number }>;
+  readonly refusedWrites: number;
+}
+
+const hx = (v: bigint) => `0x${v.toString(16)}`;
+
+function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+function fromHex(text: string): Uint8Array {
+  if (!/^([0-9a-f]{2})*$/.test(text)) {
+    throw new EngineError(
+      EngineErrorCode.BadSnapshot,
+      'Cannot restore engine: a backlog record is not hex',
+    );
+  }
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const ASYNC_PREFERENCE = [
+  HestNotificationType.GpioSignal,
+  HestNotificationType.Sci,
+  HestNotificationType.ExternalInterruptGsiv,
+  HestNotificationType.ExternalInterrupt,
+  HestNotificationType.SoftwareDelegatedException,
+  HestNotificationType.Polled,
+] as const;
+
+export class RasEngine {
+  readonly layout: MachineLayout;
+  readonly memory: GuestMemory;
+  private readonly platform: Platform;
+  private readonly hypervisor: HypervisorCapabilities;
+  private readonly arFallback: ArFallback;
+  private readonly guestPageShift: number;
+  private readonly channels: GhesChannel[];
+  private readonly byId = new Map<number, GhesChannel>();
+  private link: LinkState | null = null;
+  private region: ErrorRegion | null = null;
+  private readonly poison = new Map<bigint, PoisonedPage>();
+  private readonly pendingSErrors = new Map<number, number | undefined>();
+  private refusedWrites = 0;
+
+  constructor(options: RasEngineOptions) {
+    this.layout = buildMachineLayout(options.machine);
+    this.memory = options.memory;
+    this.platform = options.platform;
+    this.hypervisor = options.hypervisor ?? { injectSErrorEsr: false };
+    this.arFallback = options.arFallback ?? 'serror';
+    this.guestPageShift = options.guestPageShift ?? 12;
+    this.channels = this.layout.sources.map(
+      (s, i) => new GhesChannel(s, this.layout.blob.sources[i]!),
+    );
+    for (const c of this.channels) this.byId.set(c.id, c);
+    for (const s of this.layout.sources) {
+      if (s.notification === HestNotificationType.ArmSei) {
+        this.platform.report({
+          level: 'warning',
+          code: 'sei-source',
+          sourceId: s.id,
+          message: `Error source ${s.id} uses SEI notification: Linux GHES rejects it ("Unknown notification type")`,
+        });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Boot: the firmware's WRITE_POINTER
+
+  get linked(): boolean {
+    return this.link !== null;
+  }
+
+  get linkState(): LinkState | null {
+    return this.link;
+  }
+
+  /**
+   * The firmware wrote `bytes` at `offset` of writable fw_cfg `file`. Returns whether the engine
+   * is now linked; a refused pointer is reported and leaves the engine unlinked.
+   */
+  onWritePointer(file: string, offset: number, bytes: Uint8Array): boolean {
+    if (file !== this.layout.writePointerFile) {
+      this.platform.report({
+        level: 'warning',
+        code: 'unknown-write-pointer',
+        message: `Ignoring a firmware write to ${file}: this machine uses ${this.layout.writePointerFile}`,
+      });
+      return false;
+    }
+    if (offset !== 0 || bytes.length !== 8) {
+      return this.refuseLink(
+        `${file} must be written as 8 bytes at offset 0, got ${bytes.length} at ${offset}`,
+      );
+    }
+    const value = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+    if (value === 0n) {
+      this.link = null;
+      this.region = null;
+      return false;
+    }
+    try {
+      const link = file === HARDWARE_ERRORS_ADDR_FILE ? { base: value } : this.linkFromHest(value);
+      this.attach(link);
+      return true;
+    } catch (error) {
+      if (error instanceof EngineError) return this.refuseLink(error.message);
+      throw error;
+    }
+  }
+
+  private refuseLink(message: string): boolean {
+    this.link = null;
+    this.region = null;
+    this.platform.report({
+      level: 'error',
+      code: 'link-refused',
+      message: `Cannot link RAS tables: ${message}`,
+    });
+    return false;
+  }
+
+  /** New layout: read the HEST the firmware placed, check it is ours, derive the blob address. */
+  private linkFromHest(hestGpa: bigint): LinkState {
+    const size = this.layout.hest.length;
+    if (!isRam(this.memory.regions, hestGpa, size)) {
+      throw new EngineError(
+        EngineErrorCode.HostilePointer,
+        `HEST at ${hx(hestGpa)} is not in guest RAM`,
+      );
+    }
+    const bytes = this.memory.read(hestGpa, size);
+    let statusAddr: bigint;
+    try {
+      const hest = decodeHest(bytes);
+      const first = hest.sources[0];
+      if (first === undefined || (first.type !== 9 && first.type !== 10))
+        throw new Error('no GHES source');
+      statusAddr = first.errorStatusAddress.address;
+    } catch (cause) {
+      throw new EngineError(
+        EngineErrorCode.HostilePointer,
+        `the table at ${hx(hestGpa)} is not this machine's HEST (${(cause as Error | CodecError).message})`,
+        { cause },
+      );
+    }
+    const base = statusAddr - BigInt(this.layout.blob.sources[0]!.slot);
+    // Everything but the checksum must be what the engine would build for this base.
+    const expected = buildHest(this.layout.sources, this.layout.blob, base, 'compute');
+    for (let i = 0; i < size; i++) {
+      if (i !== 9 && bytes[i] !== expected[i]) {
+        const field = this.describeHestOffset(i);
+        throw new EngineError(
+          EngineErrorCode.HostilePointer,
+          `the HEST at ${hx(hestGpa)} differs from the one laid out at byte ${i} (${field})`,
+        );
+      }
+    }
+    return { base, hest: hestGpa };
+  }
+
+  private describeHestOffset(i: number): string {
+    const offs = this.layout.hestEntryOffsets;
+    for (let s = offs.length - 1; s >= 0; s--) {
+      if (i >= offs[s]!) {
+        const rel = i - offs[s]!;
+        if (rel >= GHES_STATUS_ADDRESS_FIELD && rel < GHES_STATUS_ADDRESS_FIELD + 8)
+          return `source ${this.layout.sources[s]!.id} error status address`;
+        if (rel >= GHES_READ_ACK_ADDRESS_FIELD && rel < GHES_READ_ACK_ADDRESS_FIELD + 8)
+          return `source ${this.layout.sources[s]!.id} read ack address`;
+        return `source ${this.layout.sources[s]!.id} entry +${rel}`;
+      }
+    }
+    return 'header';
+  }
+
+  private attach(link: LinkState): void {
+    const size = this.layout.blob.size;
+    if (!isRam(this.memory.regions, link.base, size)) {
+      throw new EngineError(
+        EngineErrorCode.HostilePointer,
+        `etc/hardware_errors at ${hx(link.base)} (${size} bytes) is not in guest RAM`,
+      );
+    }
+    this.link = link;
+    this.region = this.makeRegion(link.base, size);
+  }
+
+  private makeRegion(base: bigint, size: number): ErrorRegion {
+    const mem = this.memory;
+    const end = base + BigInt(size);
+    const check = (gpa: bigint, length: number) => {
+      if (gpa < base || gpa + BigInt(length) > end) {
+        this.refusedWrites++;
+        throw new EngineError(
+          EngineErrorCode.HostilePointer,
+          `Cannot write ${length} bytes at ${hx(gpa)}: outside the error region ${hx(base)}..${hx(end)}`,
+        );
+      }
+    };
+    return {
+      base,
+      size,
+      read: (gpa, length) => mem.read(gpa, length),
+      write: (gpa, bytes) => {
+        check(gpa, bytes.length);
+        mem.write(gpa, bytes);
+      },
+      readU64: (gpa) => readU64(mem, gpa),
+      readU32: (gpa) => readU32(mem, gpa),
+      writeU64: (gpa, v) => {
+        check(gpa, 8);
+        writeU64(mem, gpa, v);
+      },
+      writeU32: (gpa, v) => {
+        check(gpa, 4);
+        writeU32(mem, gpa, v);
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Run time: records
+
+  private channel(sourceId: number): GhesChannel {
+    const c = this.byId.get(sourceId);
+    if (c === undefined) {
+      throw new EngineError(
+        EngineErrorCode.UnknownSource,
+        `Cannot record error: no error source ${sourceId} (sources: ${[...this.byId.keys()].join(', ')})`,
+      );
+    }
+    return c;
+  }
+
+  private requireRegion(sourceId: number): ErrorRegion {
+    if (this.region === null) {
+      throw new EngineError(
+        EngineErrorCode.NotLinked,
+        `Cannot record error on source ${sourceId}: the firmware has not linked etc/hardware_errors yet`,
+      );
+    }
+    return this.region;
+  }
+
+  /**
+   * Records one complete Generic Error Status Block on `sourceId` and notifies the guest.
+   * Busy source: `queue` policy → backlog (or `dropped`, reported, when full); `reject` →
+   * EngineError `not-acknowledged` (QEMU's behaviour).
+   */
+  record(sourceId: number, block: Uint8Array, options: RecordOptions = {}): RecordOutcome {
+    const c = this.channel(sourceId);
+    c.checkRecord(block);
+    const region = this.requireRegion(sourceId);
+    const pending: PendingRecord = {
+      block: block.slice(),
+      vcpu: options.vcpu ?? 0,
+      el: options.el ?? 0,
+      ...(options.tag === undefined ? {} : { tag: options.tag }),
+    };
+    this.drain(c, region);
+    if (c.backlog.length === 0 && c.isFree(region)) {
+      this.post(c, region, pending);
+      return { status: 'posted', sourceId };
+    }
+    if (c.source.policy === 'reject') {
+      c.counters.rejected++;
+      throw new EngineError(
+        EngineErrorCode.NotAcknowledged,
+        `Cannot record error on source ${sourceId}: OSPM does not acknowledge previous error, so can not record CPER for current error anymore`,
+      );
+    }
+    if (c.backlog.length >= c.source.backlogLimit) {
+      c.counters.dropped++;
+      this.platform.report({
+        level: 'error',
+        code: 'backlog-overflow',
+        sourceId,
+        message: `Dropped a ${block.length}-byte record on source ${sourceId}: the guest has not acknowledged and the backlog holds ${c.backlog.length} records (${c.counters.dropped} dropped so far)`,
+      });
+      return { status: 'dropped', sourceId };
+    }
+    c.backlog.push(pending);
+    c.counters.queued++;
+    if (c.backlog.length > c.counters.maxBacklog) c.counters.maxBacklog = c.backlog.length;
+    return { status: 'queued', sourceId, depth: c.backlog.length };
+  }
+
+  /** Delivers backlog records whose sources the guest has acknowledged. Returns how many. */
+  service(): number {
+    const region = this.region;
+    if (region === null) return 0;
+    let n = 0;
+    for (const c of this.channels) if (c.backlog.length > 0) n += this.drain(c, region);
+    return n;
+  }
+
+  /** Records waiting in backlogs. */
+  get backlogSize(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.backlog.length;
+    return n;
+  }
+
+  private drain(c: GhesChannel, region: ErrorRegion): number {
+    if (c.backlog.length > 0 && c.isFree(region)) {
+      this.post(c, region, c.backlog.shift()!);
+      return 1;
+    }
+    return 0;
+  }
+
+  private post(c: GhesChannel, region: ErrorRegion, record: PendingRecord): void {
+    const seen = c.post(region, record);
+    if (seen.hostileSlot !== undefined) {
+      this.platform.report({
+        level: 'error',
+        code: 'hostile-pointer',
+        sourceId: c.id,
+        message: `Source ${c.id}: the error status address register held ${hx(seen.hostileSlot)}, not the block at ${hx(c.blockGpa(region))}; refused to follow it and restored it`,
+      });
+    }
+    this.notify(c, record);
+  }
+
+  private notify(c: GhesChannel, record: PendingRecord): void {
+    const s = c.source;
+    let request: PlatformRequest | undefined;
+    switch (s.notification) {
+      case HestNotificationType.ArmSea:
+        request = {
+          kind: 'inject-sea',
+          vcpu: record.vcpu,
+          sourceId: s.id,
+          esr: Number(seaSyndrome({ sameEl: record.el, fnv: 1, fsc: 0x10 })),
+        };
+        break;
+      case HestNotificationType.GpioSignal:
+      case HestNotificationType.Sci:
+        request = { kind: 'ged-event', event: GED_ERROR_EVENT, sourceId: s.id };
+        break;
+      case HestNotificationType.ExternalInterrupt:
+      case HestNotificationType.ExternalInterruptGsiv:
+        request = { kind: 'interrupt', gsiv: s.vector, sourceId: s.id };
+        break;
+      case HestNotificationType.SoftwareDelegatedException:
+        request = { kind: 'sdei-event', event: s.vector, sourceId: s.id };
+        break;
+      case HestNotificationType.Nmi:
+        request = { kind: 'nmi', sourceId: s.id };
+        break;
+      case HestNotificationType.ArmSei:
+        request = { kind: 'inject-serror', vcpu: record.vcpu, ...this.defaultSErrorIss() };
+        break;
+      default:
+        request = undefined; // Polled: the guest finds it on its next poll.
+    }
+    if (request !== undefined) this.platform.request(request);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Host signals (seeds 001, 002)
+
+  /** The pages the host reported poisoned, in the order they were reported. */
+  poisonedPages(): PoisonedPage[] {
+    return [...this.poison.values()];
+  }
+
+  private addPoison(gpa: bigint, size: bigint, hva: bigint): void {
+    if (!this.poison.has(gpa)) this.poison.set(gpa, { gpa, size, hostAddress: hva });
+  }
+
+  onSigbus(signal: SigbusSignal): SigbusOutcome {
+    if (signal.code !== SigbusCode.ActionRequired && signal.code !== SigbusCode.ActionOptional) {
+      throw new EngineError(
+        EngineErrorCode.InvalidState,
+        `Cannot handle SIGBUS si_code ${signal.code}: only BUS_MCEERR_AR (4) and BUS_MCEERR_AO (5) are memory errors`,
+      );
+    }
+    if (!Number.isInteger(signal.addressLsb) || signal.addressLsb < 0 || signal.addressLsb > 63) {
+      throw new EngineError(
+        EngineErrorCode.InvalidState,
+        `Cannot handle SIGBUS: si_addr_lsb ${signal.addressLsb} is not 0..63`,
+      );
+    }
+    const ar = signal.code === SigbusCode.ActionRequired;
+    const size = 1n << BigInt(signal.addressLsb);
+    const hvaPage = signal.hostAddress & ~(size - 1n);
+    const gpaRaw = hostToGuest(this.memory.regions, signal.hostAddress);
+    const vcpu = signal.vcpu ?? 0;
+    const el = signal.el ?? 0;
+    if (gpaRaw === undefined) {
+      const message = `Hardware memory error at host address ${hx(signal.hostAddress)}: not guest RAM (memory used by the VMM itself)`;
+      return ar
+        ? this.arFallbackAction(vcpu, message)
+        : this.warn('ao-outside-ram', message, 'ignored');
+    }
+    const gpa = gpaRaw & ~(size - 1n);
+    this.addPoison(gpa, size, hvaPage);
+    const kind = ar ? 'AR' : 'AO';
+    if (this.region === null) {
+      const message = `Hardware memory error (${kind}) at GPA ${hx(gpa)}: RAS is not set up yet (the firmware has not linked etc/hardware_errors)`;
+      return ar
+        ? this.arFallbackAction(vcpu, message, gpa)
+        : this.warn('ao-not-linked', message, 'remembered', gpa);
+    }
+    const candidates = ar
+      ? this.channels.filter((c) => c.source.notification === HestNotificationType.ArmSea)
+      : ASYNC_PREFERENCE.flatMap((n) => this.channels.filter((c) => c.source.notification === n));
+    if (candidates.length === 0) {
+      const message = `Hardware memory error (${kind}) at GPA ${hx(gpa)}: no ${ar ? 'SEA' : 'asynchronous'} error source to report it`;
+      return ar
+        ? this.arFallbackAction(vcpu, message, gpa)
+        : this.warn('ao-no-source', message, 'remembered', gpa);
+    }
+    const tag = `${kind}:${hx(gpa)}`;
+    if (candidates.some((c) => c.backlog.some((p) => p.tag === tag))) {
+      return { action: 'coalesced', gpa };
+    }
+    const region = this.region;
+    const chosen =
+      candidates.find((c) => c.backlog.length === 0 && c.isFree(region)) ??
+      candidates.reduce((a, b) => (b.backlog.length < a.backlog.length ? b : a));
+    const block = memoryErrorRecord({
+      gpa,
+      addressLsb: signal.addressLsb,
+      guestPageShift: this.guestPageShift,
+      maxSections: chosen.source.maxSectionsPerRecord,
+      blockLength: chosen.source.blockLength,
+    });
+    try {
+      const out = this.record(chosen.id, block, { vcpu, el, tag });
+      const action = out.status === 'posted' ? 'recorded' : out.status;
+      return { action, gpa, sourceId: chosen.id };
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.code !== EngineErrorCode.NotAcknowledged)
+        throw error;
+      const message = `Hardware memory error (${kind}) at GPA ${hx(gpa)}: ${error.message}`;
+      if (ar) {
+        // QEMU's SEA path: "failed to record the error" and the VM dies (§19 item 1).
+        this.platform.request({ kind: 'fatal', message });
+        return { action: 'fatal', gpa, sourceId: chosen.id, message };
+      }
+      return this.warn('ao-rejected', message, 'remembered', gpa);
+    }
+  }
+
+  private warn(code: string, message: string, action: SigbusAction, gpa?: bigint): SigbusOutcome {
+    this.platform.report({ level: 'warning', code, message });
+    return gpa === undefined ? { action, message } : { action, gpa, message };
+  }
+
+  private arFallbackAction(vcpu: number, message: string, gpa?: bigint): SigbusOutcome {
+    const base = gpa === undefined ? {} : { gpa };
+    if (this.arFallback === 'fatal') {
+      this.platform.report({ level: 'error', code: 'ar-fatal', message });
+      this.platform.request({ kind: 'fatal', message });
+      return { action: 'fatal', message, ...base };
+    }
+    this.platform.report({
+      level: 'error',
+      code: 'ar-serror',
+      message: `${message}; injecting a virtual SError`,
+    });
+    this.injectSError({ vcpu });
+    return { action: 'serror', message, ...base };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // SError (seeds 000, 002)
+
+  private defaultSErrorIss(): { iss?: number } {
+    return this.hypervisor.injectSErrorEsr ? { iss: SERROR_ISS_IMPLEMENTATION_DEFINED } : {};
+  }
+
+  /**
+   * Requests a virtual SError on `vcpu`. Without a chosen syndrome: IMPLEMENTATION DEFINED
+   * (IDS = 1), since an all-zero ISS means "uncategorized". A chosen ISS (or AET/DFSC) needs
+   * KVM_CAP_ARM_INJECT_SERROR_ESR and may use only ISS bits 24:0. A second SError while one is
+   * pending on the vCPU is coalesced (KVM cannot cancel or stack them).
+   */
+  injectSError(req: SErrorRequest): 'requested' | 'coalesced' {
+    let iss: number | undefined;
+    const chosen = req.iss !== undefined || req.aet !== undefined || req.dfsc !== undefined;
+    if (chosen) {
+      if (!this.hypervisor.injectSErrorEsr) {
+        throw new EngineError(
+          EngineErrorCode.InvalidSyndrome,
+          'Cannot choose the SError syndrome: the hypervisor lacks KVM_CAP_ARM_INJECT_SERROR_ESR',
+        );
+      }
+      try {
+        iss =
+          req.iss !== undefined
+            ? validateSErrorIss(req.iss)
+            : serrorIss({ aet: req.aet ?? 0, dfsc: req.dfsc ?? 0x11 });
+      } catch (cause) {
+        throw new EngineError(
+          EngineErrorCode.InvalidSyndrome,
+          `Cannot inject SError: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    } else {
+      iss = this.defaultSErrorIss().iss;
+    }
+    if (this.pendingSErrors.has(req.vcpu)) return 'coalesced';
+    this.pendingSErrors.set(req.vcpu, iss);
+    this.platform.request(
+      iss === undefined
+        ? { kind: 'inject-serror', vcpu: req.vcpu }
+        : { kind: 'inject-serror', vcpu: req.vcpu, iss },
+    );
+    return 'requested';
+  }
+
+  /** The vCPU took its pending SError (the platform saw it delivered). */
+  onSErrorTaken(vcpu: number): void {
+    this.pendingSErrors.delete(vcpu);
+  }
+
+  pendingSError(vcpu: number): { iss?: number } | undefined {
+    if (!this.pendingSErrors.has(vcpu)) return undefined;
+    const iss = this.pendingSErrors.get(vcpu);
+    return iss === undefined ? {} : { iss };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reset, statistics, snapshot
+
+  /**
+   * System reset: poisoned pages are remapped (one `remap-page` request each), the write
+   * pointer is forgotten until the firmware runs the loader again (QEMU keeps using the old GPA,
+   * §19 item 11), backlogs of the old boot are dropped and reported, pending SErrors cleared.
+   */
+  reset(): { remapped: number; droppedBacklog: number } {
+    for (const p of this.poison.values()) {
+      this.platform.request({
+        kind: 'remap-page',
+        gpa: p.gpa,
+        hostAddress: p.hostAddress,
+        size: p.size,
+      });
+    }
+    const remapped = this.poison.size;
+    this.poison.clear();
+    let dropped = 0;
+    for (const c of this.channels) {
+      dropped += c.backlog.length;
+      c.counters.dropped += c.backlog.length;
+      c.backlog = [];
+      c.postedTag = undefined;
+    }
+    if (dropped > 0) {
+      this.platform.report({
+        level: 'warning',
+        code: 'reset-dropped-backlog',
+        message: `System reset dropped ${dropped} records the previous boot never received`,
+      });
+    }
+    this.pendingSErrors.clear();
+    this.link = null;
+    this.region = null;
+    return { remapped, droppedBacklog: dropped };
+  }
+
+  stats(): EngineStats {
+    return {
+      linked: this.linked,
+      sources: this.channels.map((c) => ({ id: c.id, backlog: c.backlog.length, ...c.counters })),
+      poisonedPages: this.poison.size,
+      refusedWrites: this.refusedWrites,
+    };
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      schema: SNAPSHOT_SCHEMA,
+      layout: this.layout.config.layout,
+      sourceIds: this.channels.map((c) => c.id),
+      link:
+        this.link === null
+          ? null
+          : {
+              base: hx(this.link.base),
+              ...(this.link.hest === undefined ? {} : { hest: hx(this.link.hest) }),
+            },
+      sources: this.channels.map((c) => ({
+        id: c.id,
+        backlog: c.backlog.map((p) => ({
+          block: toHex(p.block),
+          vcpu: p.vcpu,
+          el: p.el,
+          ...(p.tag === undefined ? {} : { tag: p.tag }),
+        })),
+        ...(c.postedTag === undefined ? {} : { postedTag: c.postedTag }),
+        counters: { ...c.counters },
+      })),
+      poison: [...this.poison.values()].map((p) => ({
+        gpa: hx(p.gpa),
+        size: hx(p.size),
+        hostAddress: hx(p.hostAddress),
+      })),
+      pendingSErrors: [...this.pendingSErrors].map(([vcpu, iss]) =>
+        iss === undefined ? { vcpu } : { vcpu, iss },
+      ),
+      refusedWrites: this.refusedWrites,
+    };
+  }
+
+  /** Replaces this engine's state with `snap` (taken from an engine with the same machine). */
+  restore(snap: EngineSnapshot): void {
+    const bad = (why: string): never => {
+      throw new EngineError(EngineErrorCode.BadSnapshot, `Cannot restore engine: ${why}`);
+    };
+    if (snap?.schema !== SNAPSHOT_SCHEMA) bad(`schema is not ${SNAPSHOT_SCHEMA}`);
+    if (snap.layout !== this.layout.config.layout)
+      bad(`layout ${snap.layout} differs from ${this.layout.config.layout}`);
+    const ids = this.channels.map((c) => c.id);
+    if (snap.sourceIds.length !== ids.length || snap.sourceIds.some((id, i) => id !== ids[i])) {
+      bad(`sources ${snap.sourceIds.join(',')} differ from ${ids.join(',')}`);
+    }
+    const big = (s: string) =>
+      /^0x[0-9a-f]+$/.test(s) ? BigInt(s) : bad(`${JSON.stringify(s)} is not a 0x… value`);
+    if (snap.link === null) {
+      this.link = null;
+      this.region = null;
+    } else {
+      const link = {
+        base: big(snap.link.base),
+        ...(snap.link.hest === undefined ? {} : { hest: big(snap.link.hest) }),
+      };
+      try {
+        this.attach(link);
+      } catch (cause) {
+        bad(`the linked region is not guest RAM here (${(cause as Error).message})`);
+      }
+    }
+    snap.sources.forEach((s, i) => {
+      const c = this.channels[i]!;
+      c.backlog = s.backlog.map((p) => ({
+        block: fromHex(p.block),
+        vcpu: p.vcpu,
+        el: p.el,
+        ...(p.tag === undefined ? {} : { tag: p.tag }),
+      }));
+      c.postedTag = s.postedTag;
+      Object.assign(c.counters, s.counters);
+    });
+    this.poison.clear();
+    for (const p of snap.poison) this.addPoison(big(p.gpa), big(p.size), big(p.hostAddress));
+    this.pendingSErrors.clear();
+    for (const p of snap.pendingSErrors) this.pendingSErrors.set(p.vcpu, p.iss);
+    this.refusedWrites = snap.refusedWrites;
+  }
+
+  /** Host address of a guest physical address (for platforms that must re-poison on restore). */
+  hostAddressOf(gpa: bigint): bigint | undefined {
+    return guestToHost(this.memory.regions, gpa);
+  }
+}
+
+export { HEST_ADDR_FILE, hex, PointerLayout };
