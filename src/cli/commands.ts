@@ -45,4 +45,8 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'run a scenario in the deterministic full-stack simulator',
     load: () => import('./simulate.js'),
   },
+  soak: {
+    summary: 'storm the RAS engine with records against a guest that acks late (JSON summary)',
+    load: () => import('./soak.js'),
+  },
 };
