@@ -37,6 +37,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: "build a HEST: QEMU's virt tables or any error sources",
     load: () => import('./hest.js'),
   },
+  inject: {
+    summary: 'hand a running VM a hardware error record (QMP on QEMU >= 10.2, or shared memory)',
+    load: () => import('./inject.js'),
+  },
   lint: {
     summary: 'what a Linux guest does with a HEST, status block or CPER record',
     load: () => import('./lint.js'),

@@ -1,0 +1,332 @@
+// Where `vras inject` delivers a record, and how it learns the guest took it.
+//
+// QmpTarget (QEMU ≥ 10.2, qemu-vmm.md §8, §12, §14): `inject-ghes-v2-error` with the record in
+// base64 on the QMP source (id 1, GPIO/GED). QEMU writes 0 to the source's read-ack register and
+// the record to its block; the guest writes the ack back when it has consumed the record. The
+// ack register's address is in the HEST, which the client finds once per connection in guest
+// RAM (`pmemsave` of the top of RAM into a private file, scanned for a `HEST` with a valid
+// checksum); each wait then polls the register with HMP `xp` over the same connection. A second
+// record before the ack is refused by QEMU, so the client never sends one.
+//
+// MemoryTarget (any QEMU, shared memory): guest RAM backed by a file (`memory-backend-file,
+// share=on`); the HEST is found in the file and the record is posted the way firmware does
+// (body, ack reset, block_status last), then the guest is watched consuming it.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeHest, HestNotificationType, type StatusBlockContext } from '../codec/index.js';
+import { readU64 } from '../engine/index.js';
+import { GuestError } from '../guest/errors.js';
+import { GhesPoster } from '../guest/own-hest.js';
+import { parseQmpAddress, type QmpAddress, QmpClient } from '../guest/qmp.js';
+import { findHestInRam } from '../guest/scenarios.js';
+import { SharedFileMemory } from '../guest/shared-memory.js';
+import { InjectError } from './errors.js';
+import { QEMU_RECORD_LIMIT, QMP_SOURCE_CONTEXT } from './validate.js';
+
+export const INJECT_COMMAND = 'inject-ghes-v2-error';
+/** `ACPI_HEST_SRC_ID_QMP`. */
+export const QMP_SOURCE_ID = 1;
+/** Guest RAM base on arm `virt`. */
+export const VIRT_RAM_BASE = 0x4000_0000n;
+
+/** One record handed to a target: sent, then acknowledged. */
+export interface DeliveryTiming {
+  /** Host ms for the send itself (QMP round trip, or the memory writes). */
+  readonly sendMs: number;
+  /** Host ms from the send to the guest's acknowledgement (undefined: not watched). */
+  readonly ackMs: number | undefined;
+}
+
+export interface InjectTarget {
+  /** What the target is, for messages (`qmp unix:/…`, `memory /dev/shm/…`). */
+  readonly description: string;
+  /** The source as the guest sees it (for the lint) and its size limit. */
+  readonly context: StatusBlockContext;
+  readonly limit: number;
+  /** Sends one validated record (base64 for QMP), waits for the ack; throws InjectError. */
+  deliver(bytes: Uint8Array, base64: string, ackTimeoutMs: number): Promise<DeliveryTiming>;
+  close(): Promise<void> | void;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Maps the harness's QMP errors to inject errors with a message that says what to do. */
+export function qmpFailure(error: unknown, where: string): InjectError {
+  const msg = (error as Error).message ?? String(error);
+  if (error instanceof InjectError) return error;
+  if (error instanceof GuestError && error.code === 'timeout' && /greeting/.test(msg))
+    return new InjectError(
+      'connection',
+      `Cannot talk to QMP at ${where}: no greeting. QEMU serves one QMP client per socket: is another client (ghes_inject.py, a monitor) connected? (${msg})`,
+      { cause: error },
+    );
+  if (/closed|ECONNRESET|EPIPE/.test(msg))
+    return new InjectError(
+      'connection',
+      `QEMU went away: the QMP connection to ${where} closed (${msg})`,
+      { cause: error },
+    );
+  if (/ECONNREFUSED|ENOENT/.test(msg))
+    return new InjectError(
+      'connection',
+      `Cannot connect to QMP at ${where}: nothing listens there (is QEMU running with -qmp …,server=on?) (${msg})`,
+      { cause: error },
+    );
+  if (/does not acknowledge previous error/.test(msg))
+    return new InjectError(
+      'refused',
+      `QEMU refused the record: the guest has not acknowledged the previous one (${msg})`,
+      { cause: error },
+    );
+  if (error instanceof GuestError && error.code === 'timeout')
+    return new InjectError('connection', `QMP at ${where} stopped answering: ${msg}`, {
+      cause: error,
+    });
+  return new InjectError('refused', `QMP at ${where}: ${msg}`, { cause: error });
+}
+
+export interface QmpTargetOptions {
+  readonly timeoutMs?: number;
+  /** Skip locating the ack register (no ack wait; QEMU's own refusal is then the only guard). */
+  readonly noAckWatch?: boolean;
+}
+
+export class QmpTarget implements InjectTarget {
+  readonly description: string;
+  context: StatusBlockContext = QMP_SOURCE_CONTEXT;
+  limit = QEMU_RECORD_LIMIT;
+  /** GPA of the QMP source's read-ack register, once found. */
+  ackAddress: bigint | undefined;
+  /** Host ms spent finding it. */
+  locateMs: number | undefined;
+
+  private constructor(
+    readonly client: QmpClient,
+    readonly address: QmpAddress,
+    private readonly where: string,
+  ) {
+    this.description = `qmp ${where}`;
+  }
+
+  static async connect(text: string, options: QmpTargetOptions = {}): Promise<QmpTarget> {
+    let address: QmpAddress;
+    try {
+      address = parseQmpAddress(text);
+    } catch (e) {
+      throw new InjectError('usage', (e as Error).message, { cause: e });
+    }
+    const timeoutMs = options.timeoutMs ?? 3000;
+    let client: QmpClient;
+    try {
+      client = await QmpClient.connect(address, { timeoutMs });
+    } catch (e) {
+      throw qmpFailure(e, text);
+    }
+    const target = new QmpTarget(client, address, text);
+    try {
+      const commands = await client.commands();
+      if (!commands.includes(INJECT_COMMAND)) {
+        const v = client.greeting?.version.qemu;
+        throw new InjectError(
+          'refused',
+          `QEMU ${v === undefined ? '' : `${v.major}.${v.minor}.${v.micro} `}at ${text} has no ${INJECT_COMMAND} (needs QEMU ≥ 10.2 on arm virt with ras=on); use --memory for the shared-memory method`,
+        );
+      }
+      if (options.noAckWatch !== true) await target.locate(timeoutMs);
+    } catch (e) {
+      client.close();
+      throw qmpFailure(e, text);
+    }
+    return target;
+  }
+
+  private hmp(command: string, timeoutMs: number): Promise<string> {
+    return this.client.execute(
+      'human-monitor-command',
+      { 'command-line': command },
+      { timeoutMs },
+    ) as Promise<string>;
+  }
+
+  /** Finds the HEST in guest RAM and the QMP source's ack register and block length. */
+  async locate(timeoutMs: number): Promise<void> {
+    const started = performance.now();
+    const sizes = (await this.client.execute('query-memory-size-summary', undefined, {
+      timeoutMs,
+    })) as { 'base-memory': number };
+    const ramSize = BigInt(sizes['base-memory']);
+    const dir = mkdtempSync(join(tmpdir(), 'vras-inject-'));
+    try {
+      const chunk = 64n << 20n;
+      // ACPI tables sit near the top of RAM, below 4 GiB; dump downwards in 64 MiB pieces.
+      let top = VIRT_RAM_BASE + ramSize;
+      if (top > 0x1_0000_0000n) top = 0x1_0000_0000n;
+      for (let end = top; end > VIRT_RAM_BASE; end -= chunk) {
+        const start = end - chunk > VIRT_RAM_BASE ? end - chunk : VIRT_RAM_BASE;
+        const file = join(dir, `ram-${start.toString(16)}`);
+        await this.client.execute(
+          'pmemsave',
+          { val: Number(start), size: Number(end - start), filename: file },
+          { timeoutMs: Math.max(timeoutMs, 10_000) },
+        );
+        const mem = new SharedFileMemory(file, start, Number(end - start), 'pmemsave');
+        try {
+          const found = findHestInRam(mem);
+          const hest = decodeHest(found.bytes);
+          const src = hest.sources.find((s) => s.type === 10 && s.sourceId === QMP_SOURCE_ID);
+          if (src === undefined || src.type !== 10)
+            throw new InjectError(
+              'refused',
+              `The guest's HEST has no GHESv2 source ${QMP_SOURCE_ID} (machine type older than virt-10.2?)`,
+            );
+          this.ackAddress = src.readAckRegister.address;
+          this.context = {
+            ...QMP_SOURCE_CONTEXT,
+            errorBlockLength: src.errorStatusBlockLength,
+            notificationType: src.notification.type,
+          };
+          this.limit = Math.min(QEMU_RECORD_LIMIT, src.errorStatusBlockLength);
+          this.locateMs = performance.now() - started;
+          return;
+        } catch (e) {
+          if (e instanceof InjectError) throw e;
+        } finally {
+          mem.close();
+          rmSync(file, { force: true });
+        }
+      }
+      throw new InjectError(
+        'refused',
+        "Cannot find the guest's HEST in RAM: has the firmware booted (QEMU ignores injections before it links the tables)?",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The read-ack register as the guest left it (HMP `xp`). */
+  async readAck(timeoutMs = 2000): Promise<bigint> {
+    if (this.ackAddress === undefined) throw new InjectError('refused', 'ack register not located');
+    const out = await this.hmp(`xp /1gx 0x${this.ackAddress.toString(16)}`, timeoutMs);
+    const m = /:\s*(0x[0-9a-fA-F]+)/.exec(out);
+    if (m === null)
+      throw new InjectError('refused', `Cannot read the ack register: xp said ${out}`);
+    return BigInt(m[1]!);
+  }
+
+  async deliver(_bytes: Uint8Array, base64: string, ackTimeoutMs: number): Promise<DeliveryTiming> {
+    const t0 = performance.now();
+    try {
+      await this.client.execute(INJECT_COMMAND, { cper: base64 }, { timeoutMs: 5000 });
+    } catch (e) {
+      throw qmpFailure(e, this.where);
+    }
+    const sent = performance.now();
+    if (this.ackAddress === undefined) return { sendMs: sent - t0, ackMs: undefined };
+    const deadline = sent + ackTimeoutMs;
+    try {
+      for (;;) {
+        if ((await this.readAck()) !== 0n)
+          return { sendMs: sent - t0, ackMs: performance.now() - t0 };
+        if (performance.now() > deadline)
+          throw new InjectError(
+            'no-ack',
+            `The guest did not acknowledge the record within ${ackTimeoutMs} ms (read-ack register 0x${this.ackAddress.toString(16)} still 0); QEMU refuses further records until it does`,
+          );
+        await sleep(1);
+      }
+    } catch (e) {
+      throw qmpFailure(e, this.where);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export interface MemoryTargetOptions {
+  /** GPA of the file's first byte (default 0x40000000, `virt` RAM). */
+  readonly base?: bigint;
+  /** Source id to post to (default: the first GHESv2 source). */
+  readonly sourceId?: number;
+}
+
+/** Shared-memory method: file-backed guest RAM, the HEST found in it, records posted directly. */
+export class MemoryTarget implements InjectTarget {
+  readonly description: string;
+  readonly context: StatusBlockContext;
+  readonly limit: number;
+  private readonly poster: GhesPoster;
+
+  constructor(
+    readonly path: string,
+    size: number,
+    options: MemoryTargetOptions = {},
+  ) {
+    this.description = `memory ${path}`;
+    const base = options.base ?? VIRT_RAM_BASE;
+    const mem = new SharedFileMemory(path, base, size, 'guest-ram');
+    this.mem = mem;
+    let hestBytes: Uint8Array;
+    try {
+      hestBytes = findHestInRam(mem).bytes;
+    } catch (e) {
+      mem.close();
+      throw new InjectError('memory', `Cannot inject into ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    const hest = decodeHest(hestBytes);
+    const src = hest.sources.find(
+      (s) => s.type === 10 && (options.sourceId === undefined || s.sourceId === options.sourceId),
+    );
+    if (src === undefined || src.type !== 10) {
+      mem.close();
+      throw new InjectError(
+        'memory',
+        `Cannot inject into ${path}: no GHESv2 source${options.sourceId === undefined ? '' : ` ${options.sourceId}`} in the guest's HEST`,
+      );
+    }
+    const block = readU64(mem, src.errorStatusAddress.address);
+    this.poster = new GhesPoster(mem, { block, ack: src.readAckRegister.address });
+    this.context = {
+      errorBlockLength: src.errorStatusBlockLength,
+      notificationType: src.notification.type,
+      ghesVersion: 2,
+      sourceId: src.sourceId,
+    };
+    this.limit = src.errorStatusBlockLength;
+    if (src.notification.type !== HestNotificationType.Polled)
+      this.note = `source ${src.sourceId} is not polled (notification ${src.notification.type}): the guest reads it only when notified`;
+  }
+
+  private readonly mem: SharedFileMemory;
+  /** A caveat about the source, for the CLI to print. */
+  readonly note: string | undefined;
+
+  async deliver(bytes: Uint8Array, _b64: string, ackTimeoutMs: number): Promise<DeliveryTiming> {
+    const t0 = performance.now();
+    if (!this.poster.free())
+      throw new InjectError(
+        'refused',
+        `Cannot post to ${this.path}: the guest has not acknowledged the previous record`,
+      );
+    this.poster.post(bytes);
+    const sent = performance.now();
+    try {
+      const acked = await this.poster.waitConsumed(ackTimeoutMs);
+      return { sendMs: sent - t0, ackMs: acked - t0 };
+    } catch (e) {
+      throw new InjectError('no-ack', `${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  close(): void {
+    this.mem.close();
+  }
+}
