@@ -12,6 +12,7 @@ export * from './machine-config.js';
 export * from './machine-layout.js';
 export * from './memory-record.js';
 export * from './platform.js';
+export * from './powerpc.js';
 export * from './prng.js';
 export * from './ras-engine.js';
 export * from './soak.js';
