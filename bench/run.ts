@@ -4,6 +4,10 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Bench } from 'tinybench';
+import { runRecordAckCycles } from '../src/engine/index.js';
+import { readManifest } from '../src/guest/cache.js';
+import { guestBenchFigures, runGuestSuite } from '../src/guest/runner.js';
+import { benchSimulatedErrors } from '../src/sim/bench.js';
 import { sharedRoot } from '../test/support/shared.js';
 import { codecBench, codecInputs } from './codec.js';
 
@@ -55,6 +59,85 @@ if (want('codec')) {
   const inputs = codecInputs(sharedRoot);
   const bench = await codecBench(inputs, time);
   fromBench('codec', bench, { [`decode memory block (${inputs.memory.length} B)`]: 2000 });
+}
+
+if (want('engine')) {
+  // Record → guest ack → next record, one source, the guest model acking at once.
+  const cycles = 200_000;
+  runRecordAckCycles(10_000);
+  const t0 = performance.now();
+  const consumed = runRecordAckCycles(cycles);
+  const ms = performance.now() - t0;
+  if (consumed !== cycles)
+    throw new Error(`engine bench: ${consumed} of ${cycles} records consumed`);
+  figures.push({
+    group: 'engine',
+    name: 'record → ack cycle',
+    value: (ms * 1e6) / cycles,
+    unit: 'ns/op',
+  });
+  figures.push({
+    group: 'engine',
+    name: 'records per second',
+    value: (cycles * 1000) / ms,
+    unit: 'records/s',
+  });
+}
+
+if (want('sim')) {
+  const now = () => performance.now();
+  benchSimulatedErrors(now, 20_000, 1_000);
+  const small = benchSimulatedErrors(now, 200_000, 1_000);
+  figures.push({
+    group: 'sim',
+    name: 'end-to-end simulated errors (1 core)',
+    value: small.errorsPerSecond,
+    unit: 'errors/s',
+    goal: { value: 100_000, better: 'higher' },
+  });
+  if (small.summary.recordsLost !== 0) throw new Error('sim bench lost records');
+  const full = benchSimulatedErrors(now, 1_000_000, 10_000);
+  figures.push({
+    group: 'sim',
+    name: '1M errors over 10k VMs (wall)',
+    value: full.milliseconds / 1000,
+    unit: 's',
+    goal: { value: 30, better: 'lower' },
+  });
+  if (full.summary.recordsLost !== 0) throw new Error('sim bench lost records');
+}
+
+if (want('guest')) {
+  const manifest = readManifest();
+  if (manifest === undefined) {
+    console.error('bench: guest figures skipped: run `bin/vras guest setup` first');
+  } else {
+    const result = await runGuestSuite({ manifest });
+    const g = guestBenchFigures(result);
+    for (const [group, ms] of Object.entries(g.bootMs)) {
+      figures.push({
+        group: 'real guest',
+        name: `boot to ready (${group})`,
+        value: ms,
+        unit: 'ms',
+      });
+    }
+    for (const [id, ms] of Object.entries(g.latencyMs)) {
+      figures.push({
+        group: 'real guest',
+        name: `write → decode median (${id})`,
+        value: ms,
+        unit: 'ms',
+      });
+    }
+    figures.push({
+      group: 'real guest',
+      name: 'whole suite (wall)',
+      value: g.wallMs / 1000,
+      unit: 's',
+      goal: { value: 120, better: 'lower' },
+    });
+  }
 }
 
 function fmt(f: Figure): string {
