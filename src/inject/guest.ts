@@ -1,0 +1,106 @@
+// A real guest to inject into: boots QEMU ≥ 10.2 (`-M virt,ras=on`) with the harness's GuestVm,
+// takes over its QMP socket with a QmpTarget, and checks what the guest prints against the
+// codec's Linux printer. Used by the real-QEMU tests, the conformance matrix and the bench.
+
+import type { GuestManifest } from '../guest/cache.js';
+import { hardwareErrorRecords } from '../guest/console.js';
+import { GuestError } from '../guest/errors.js';
+import { QEMU_NEWER_NAME } from '../guest/newer.js';
+import { expectedHardwareErrorLines } from '../guest/records.js';
+import { assertLines } from '../guest/scenarios.js';
+import { GuestVm } from '../guest/vm.js';
+import { QmpTarget } from './targets.js';
+import { validatePayload } from './validate.js';
+
+export interface InjectGuestOptions {
+  readonly manifest: GuestManifest;
+  readonly kernel?: string;
+  readonly qemu?: string;
+  readonly label?: string;
+  readonly runTimeoutMs?: number;
+}
+
+export interface PrintedCheck {
+  readonly seq: number;
+  /** Host ms from sending the command to the first `[Hardware Error]` line. */
+  readonly lineMs: number;
+  /** Host ms for the QMP command and until the ack. */
+  readonly sendMs: number;
+  readonly ackMs: number | undefined;
+}
+
+export class InjectGuest {
+  readonly vm: GuestVm;
+  target: QmpTarget | undefined;
+
+  constructor(private readonly options: InjectGuestOptions) {
+    this.vm = new GuestVm({
+      manifest: options.manifest,
+      label: options.label ?? 'inject',
+      qemu: options.qemu ?? QEMU_NEWER_NAME,
+      kernel: options.kernel ?? '6.1',
+      ras: true,
+      runTimeoutMs: options.runTimeoutMs ?? 120_000,
+    });
+  }
+
+  get qmpAddress(): string {
+    return `unix:${this.vm.qmpPath}`;
+  }
+
+  /** Boots the guest and connects the inject target (the harness's own QMP client closed). */
+  async start(): Promise<void> {
+    await this.vm.start();
+    await this.connect();
+  }
+
+  /** Frees the QMP socket (for another client, e.g. the CLI). */
+  release(): void {
+    this.target?.close();
+    this.target = undefined;
+    this.vm.qmp = undefined;
+  }
+
+  async connect(): Promise<QmpTarget> {
+    this.vm.qmp?.close();
+    this.vm.qmp = undefined;
+    const target = await QmpTarget.connect(this.qmpAddress, { timeoutMs: 5000 });
+    this.target = target;
+    // GuestVm.stop() sends `quit` on this client.
+    this.vm.qmp = target.client;
+    return target;
+  }
+
+  /** Injects `record`, waits for the ack and for the guest's lines, and checks them. */
+  async injectAndCheck(record: Uint8Array, timeoutMs = 5000): Promise<PrintedCheck> {
+    const target = this.target ?? (await this.connect());
+    const v = validatePayload(record, { context: target.context, limit: target.limit });
+    const from = this.vm.console.lines.length;
+    const t0 = performance.now();
+    const timing = await target.deliver(v.bytes, v.base64, timeoutMs);
+    const header = `Hardware error from APEI Generic Hardware Error Source: ${target.context.sourceId ?? 1}`;
+    const first = await this.vm.console.waitFor(
+      (l) => /^\{\d+\}\[Hardware Error\]: /.test(l.text) && l.text.endsWith(header),
+      { timeoutMs, from, what: 'the record header from the QMP source' },
+    );
+    const seq = Number(/^\{(\d+)\}/.exec(first.text)![1]);
+    const expected = expectedHardwareErrorLines(record, target.context.sourceId ?? 1, seq);
+    const prefix = `{${seq}}[Hardware Error]: `;
+    let count = 0;
+    await this.vm.console.waitFor((l) => l.text.startsWith(prefix) && ++count >= expected.length, {
+      timeoutMs: 2000,
+      from: first.index,
+      what: `the last line of record {${seq}}`,
+    });
+    const got = hardwareErrorRecords(this.vm.console.lines.slice(first.index)).find(
+      (r) => r.seq === seq,
+    );
+    if (got === undefined) throw new GuestError('mismatch', `record {${seq}} vanished`);
+    assertLines(got.lines, expected, `record {${seq}} from the QMP source`);
+    return { seq, lineMs: first.hostMs - t0, sendMs: timing.sendMs, ackMs: timing.ackMs };
+  }
+
+  async stop(): Promise<void> {
+    await this.vm.stop();
+  }
+}
