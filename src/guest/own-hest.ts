@@ -1,72 +1,235 @@
-// The engine's own HEST in a real guest: the engine's machine layout (HEST + the
-// `etc/hardware_errors` blob: address slots, read-ack registers, status blocks) placed in a
-// cold-plugged pc-dimm at DIMM_GPA, backed by a shared /dev/shm file the harness writes
-// (RECIPE.md "Giving the guest the project's own HEST"). The HEST goes to the kernel through
-// the initrd ACPI table upgrade as `hest.aml`.
+// The engine in a real guest. Two ways to give it its tables:
+//
+// - Own HEST (`bootOwnHest`): the engine lays out the machine (HEST + `etc/hardware_errors`),
+//   and the engine's firmware model executes the engine's linker/loader script into the shared
+//   /dev/shm file behind a cold-plugged pc-dimm at DIMM_GPA before QEMU starts: ALLOCATE puts
+//   the blob at DIMM_GPA and the tables after it, ADD_POINTER/ADD_CHECKSUM patch them, and the
+//   WRITE_POINTER links the engine. The patched HEST is read back from the pc-dimm and given to
+//   the kernel through the initrd ACPI table upgrade as `hest.aml` (RECIPE.md "Giving the guest
+//   the project's own HEST"). The real UEFI never sees these files: the harness plays the
+//   firmware for them, exactly as the firmware would.
+// - QEMU's own `ras=on` tables (`adoptQemuTables`): the HEST is found in file-backed guest RAM
+//   (`findHestInRam`), the engine is configured with the QEMU profile matching it, and linked
+//   with the WRITE_POINTER value QEMU's firmware wrote at boot (recovered from the HEST).
+//
+// Every record then goes through `RasEngine.record()` (and `service()` for the backlog).
 
+import { decodeHest, type HestErrorSource } from '../codec/index.js';
 import {
-  type BlobLayout,
+  BusyPolicy,
+  bootMachine,
   buildHest,
-  buildMachineLayout,
   type GuestMemory,
+  HARDWARE_ERRORS_ADDR_FILE,
+  HEST_ADDR_FILE,
   type MachineConfig,
-  type MachineLayout,
+  PointerLayout,
+  qemuHestAddrMachine,
+  qemuLegacyMachine,
+  type RamRegion,
+  RasEngine,
+  RecordingPlatform,
   readU32,
   readU64,
-  writeU64,
 } from '../engine/index.js';
 import { GuestError } from './errors.js';
 import { DIMM_GPA } from './vm.js';
 
-export interface OwnHestMachine {
-  readonly layout: MachineLayout;
-  readonly base: bigint;
-  /** The HEST as the guest gets it (addresses absolute, checksum computed). */
+const hx = (v: bigint) => `0x${v.toString(16)}`;
+
+/**
+ * Guest memory that tells the harness about every write before it happens, so a scenario can
+ * check an invariant at the moment the engine writes (e.g. "the block is only rewritten after
+ * the guest's ack").
+ */
+export class WatchedMemory implements GuestMemory {
+  onWrite: ((gpa: bigint, bytes: Uint8Array) => void) | undefined;
+  constructor(readonly inner: GuestMemory) {}
+
+  get regions(): readonly RamRegion[] {
+    return this.inner.regions;
+  }
+
+  read(gpa: bigint, length: number): Uint8Array {
+    return this.inner.read(gpa, length);
+  }
+
+  write(gpa: bigint, bytes: Uint8Array): void {
+    this.onWrite?.(gpa, bytes);
+    this.inner.write(gpa, bytes);
+  }
+}
+
+/** An engine linked to guest memory, the platform that receives its requests and reports. */
+export interface EngineMachine {
+  readonly engine: RasEngine;
+  readonly platform: RecordingPlatform;
+  readonly memory: WatchedMemory;
+  /** GPA of the HEST the guest uses. */
+  readonly hestGpa: bigint;
+  /** The HEST as the guest sees it (addresses absolute, checksum valid). */
   readonly hest: Uint8Array;
-  /** `etc/hardware_errors` with the slots pointing at absolute block addresses. */
-  readonly blob: Uint8Array;
-  /** GPA of each source's status block, read-ack register and address slot. */
-  readonly sources: readonly {
-    readonly block: bigint;
-    readonly ack: bigint;
-    readonly slot: bigint;
-  }[];
+  /** GPA of `etc/hardware_errors`. */
+  readonly blobGpa: bigint;
 }
 
-export function ownHestMachine(config: MachineConfig, base = BigInt(DIMM_GPA)): OwnHestMachine {
-  const layout = buildMachineLayout(config);
-  const hest = buildHest(layout.sources, layout.blob, base, 'compute');
-  const blob = layout.hardwareErrors.slice();
-  const view = new DataView(blob.buffer);
-  // What the firmware's ADD_POINTER does: slot += blob address.
-  for (const s of layout.blob.sources) view.setBigUint64(s.slot, base + BigInt(s.block), true);
-  return { layout, base, hest, blob, sources: sourceAddresses(layout.blob, base) };
+function linkFailure(what: string, platform: RecordingPlatform): GuestError {
+  const why = platform.reports
+    .filter((r) => r.level === 'error')
+    .map((r) => r.message)
+    .join('; ');
+  return new GuestError(
+    'mismatch',
+    `Cannot link the engine to ${what}: ${why === '' ? 'the engine did not link' : why}`,
+  );
 }
 
-export function sourceAddresses(blob: BlobLayout, base: bigint): OwnHestMachine['sources'] {
-  return blob.sources.map((s) => ({
-    block: base + BigInt(s.block),
-    ack: base + BigInt(s.ack),
-    slot: base + BigInt(s.slot),
-  }));
+/** Boots `config` with the engine's firmware model into `memory` (the pc-dimm file). */
+export function bootOwnHest(
+  config: MachineConfig,
+  memory: GuestMemory,
+  base = BigInt(DIMM_GPA),
+): EngineMachine {
+  const platform = new RecordingPlatform();
+  const watched = new WatchedMemory(memory);
+  const booted = bootMachine({ machine: config, memory: watched, platform, allocateFrom: base });
+  if (!booted.engine.linked) throw linkFailure(`its own tables at ${hx(base)}`, platform);
+  return {
+    engine: booted.engine,
+    platform,
+    memory: watched,
+    hestGpa: booted.hestGpa,
+    hest: watched.read(booted.hestGpa, booted.hestLength),
+    blobGpa: booted.blobGpa,
+  };
 }
 
-/** One source's registers, as the VMM side sees them. */
-export interface SourceRegisters {
-  readonly block: bigint;
-  readonly ack: bigint;
+function le64(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value, true);
+  return out;
 }
 
 /**
- * Posts records into one GHESv2 source the way RECIPE.md orders it: the record body, then the
- * read-ack register reset to 0, then `block_status` last; and watches the guest consume it
- * (block_status cleared, ack written). Minimal stand-in until the engine's record protocol is
- * available (see the report); the ack check refuses to overwrite an unconsumed record.
+ * Links an engine to the tables QEMU built (`virt,ras=on`): the HEST found at `hestGpa` decides
+ * the profile (one GHESv2 source: QEMU ≤ 10.1, `etc/hardware_errors_addr`; two: 10.2+,
+ * `etc/acpi_table_hest_addr`). The engine has no call to adopt a layout already in RAM, so the
+ * harness replays the firmware's WRITE_POINTER: for the hest-addr layout that is the HEST's
+ * address (the engine then checks the HEST itself); for the legacy layout the blob's address,
+ * derived from source 0's error status address, after checking that QEMU's HEST is byte for
+ * byte the one the engine lays out for that address.
+ */
+export function adoptQemuTables(
+  memory: GuestMemory,
+  hestGpa: bigint,
+  policy: BusyPolicy = BusyPolicy.Queue,
+): EngineMachine {
+  const head = memory.read(hestGpa, 8);
+  const length = new DataView(head.buffer).getUint32(4, true);
+  const bytes = memory.read(hestGpa, length);
+  const hest = decodeHest(bytes);
+  const ghes = hest.sources.filter(
+    (s): s is Extract<HestErrorSource, { type: 10 }> => s.type === 10,
+  );
+  if (ghes.length === 0) throw new GuestError('mismatch', "QEMU's HEST has no GHESv2 source");
+  const config = ghes.length === 1 ? qemuLegacyMachine(policy) : qemuHestAddrMachine(policy);
+  const platform = new RecordingPlatform();
+  const watched = new WatchedMemory(memory);
+  const engine = new RasEngine({ machine: config, memory: watched, platform });
+  const base = ghes[0]!.errorStatusAddress.address - BigInt(engine.layout.blob.sources[0]!.slot);
+  if (config.layout === PointerLayout.HardwareErrorsAddr) {
+    const expected = buildHest(engine.layout.sources, engine.layout.blob, base, 'compute');
+    const at = expected.findIndex((b, i) => b !== bytes[i]);
+    if (at >= 0 || expected.length !== bytes.length) {
+      throw new GuestError(
+        'mismatch',
+        `QEMU's HEST at ${hx(hestGpa)} is not the engine's ${config.layout} layout for a blob at ${hx(base)}: byte ${at >= 0 ? at : Math.min(expected.length, bytes.length)} differs (${bytes.length} vs ${expected.length} bytes)`,
+      );
+    }
+    engine.onWritePointer(HARDWARE_ERRORS_ADDR_FILE, 0, le64(base));
+  } else {
+    engine.onWritePointer(HEST_ADDR_FILE, 0, le64(hestGpa));
+  }
+  if (!engine.linked) throw linkFailure(`QEMU's tables at ${hx(hestGpa)}`, platform);
+  return { engine, platform, memory: watched, hestGpa, hest: bytes, blobGpa: base };
+}
+
+/** Where one source's registers are in guest memory, from the engine's layout and link. */
+export interface SourceRegisters {
+  readonly block: bigint;
+  readonly ack: bigint;
+  readonly slot: bigint;
+  readonly blockLength: number;
+  readonly readAckWrite: bigint;
+}
+
+export function sourceRegisters(engine: RasEngine, sourceId: number): SourceRegisters {
+  const link = engine.linkState;
+  const index = engine.layout.sources.findIndex((s) => s.id === sourceId);
+  if (link === null || index < 0) {
+    throw new GuestError(
+      'mismatch',
+      `Cannot locate source ${sourceId}: ${link === null ? 'the engine is not linked' : 'no such source'}`,
+    );
+  }
+  const o = engine.layout.blob.sources[index]!;
+  return {
+    block: link.base + BigInt(o.block),
+    ack: link.base + BigInt(o.ack),
+    slot: link.base + BigInt(o.slot),
+    blockLength: o.blockLength,
+    readAckWrite: engine.layout.sources[index]!.readAckWrite,
+  };
+}
+
+/** The guest's side of a source: `block_status`, the read-ack register and whether it acked. */
+export interface SourceState {
+  readonly blockStatus: number;
+  readonly ack: bigint;
+  /** All Read Ack Write bits set and `block_status` 0: the guest consumed the last record. */
+  readonly consumed: boolean;
+}
+
+export function sourceState(engine: RasEngine, sourceId: number): SourceState {
+  const r = sourceRegisters(engine, sourceId);
+  const blockStatus = readU32(engine.memory, r.block);
+  const ack = readU64(engine.memory, r.ack);
+  return {
+    blockStatus,
+    ack,
+    consumed: blockStatus === 0 && (ack & r.readAckWrite) === r.readAckWrite,
+  };
+}
+
+/** Resolves with host ms once the guest has consumed the record on `sourceId`. */
+export async function waitConsumed(
+  engine: RasEngine,
+  sourceId: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const s = sourceState(engine, sourceId);
+    if (s.consumed) return performance.now();
+    if (performance.now() > deadline) {
+      throw new GuestError(
+        'timeout',
+        `The guest did not consume the record on source ${sourceId} within ${timeoutMs} ms (block_status 0x${s.blockStatus.toString(16)}, ack 0x${s.ack.toString(16)})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/**
+ * @deprecated The harness no longer uses this: every record goes through `RasEngine`. It stays
+ * only because `src/inject/targets.ts` (MemoryTarget, engineer H) still imports it; delete it
+ * when that target posts through `adoptQemuTables(...).engine.record()`.
  */
 export class GhesPoster {
   constructor(
     private readonly mem: GuestMemory,
-    readonly regs: SourceRegisters,
+    readonly regs: { readonly block: bigint; readonly ack: bigint },
   ) {}
 
   blockStatus(): number {
@@ -77,33 +240,25 @@ export class GhesPoster {
     return readU64(this.mem, this.regs.ack);
   }
 
-  /** True when the guest has consumed the last record (or none was posted). */
   free(): boolean {
     return this.blockStatus() === 0 && (this.ack() & 1n) === 1n;
   }
 
-  /** Writes `record` (a whole status block) into the source. Returns host ms of the final write. */
   post(record: Uint8Array, options: { force?: boolean } = {}): number {
     if (options.force !== true && !this.free()) {
       throw new GuestError(
         'mismatch',
-        `Cannot post a record at 0x${this.regs.block.toString(16)}: the guest has not acknowledged the previous one`,
+        `Cannot post a record at ${hx(this.regs.block)}: the guest has not acknowledged the previous one`,
       );
     }
     if (record.length < 4)
       throw new GuestError('mismatch', 'Cannot post a record shorter than block_status');
     this.mem.write(this.regs.block + 4n, record.subarray(4));
-    writeU64(this.mem, this.regs.ack, 0n);
+    this.mem.write(this.regs.ack, new Uint8Array(8));
     this.mem.write(this.regs.block, record.subarray(0, 4));
     return performance.now();
   }
 
-  /** Preloads a record without touching the ack (SEA sources consumed at the abort). */
-  postAcked(record: Uint8Array): number {
-    return this.post(record);
-  }
-
-  /** Resolves with host ms when block_status is 0 and the ack bit is set again. */
   async waitConsumed(timeoutMs: number): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
@@ -111,7 +266,7 @@ export class GhesPoster {
       if (performance.now() > deadline) {
         throw new GuestError(
           'timeout',
-          `The guest did not consume the record at 0x${this.regs.block.toString(16)} within ${timeoutMs} ms (block_status 0x${this.blockStatus().toString(16)}, ack 0x${this.ack().toString(16)})`,
+          `The guest did not consume the record at ${hx(this.regs.block)} within ${timeoutMs} ms (block_status 0x${this.blockStatus().toString(16)}, ack 0x${this.ack().toString(16)})`,
         );
       }
       await new Promise((r) => setTimeout(r, 1));

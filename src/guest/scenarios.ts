@@ -5,7 +5,6 @@
 // written here; the kernel's own messages come from the codec's lint tables.
 
 import {
-  acpiTableChecksumValid,
   decodeHest,
   GhesText,
   HestNotificationType,
@@ -13,11 +12,26 @@ import {
   lintHest,
   lintStatusBlock,
 } from '../codec/index.js';
-import { type GuestMemory, type MachineConfig, PointerLayout, readU64 } from '../engine/index.js';
+import {
+  BusyPolicy,
+  type MachineConfig,
+  PointerLayout,
+  type RecordOutcome,
+  readU64,
+} from '../engine/index.js';
+import { FileGuestMemory } from '../engine/node/file-memory.js';
 import type { GuestManifest } from './cache.js';
 import { type ConsoleLine, hardwareErrorRecords } from './console.js';
 import { GuestError } from './errors.js';
-import { GhesPoster, type OwnHestMachine, ownHestMachine } from './own-hest.js';
+import { findHestInRam } from './find-hest.js';
+import {
+  adoptQemuTables,
+  bootOwnHest,
+  type EngineMachine,
+  sourceRegisters,
+  sourceState,
+  waitConsumed,
+} from './own-hest.js';
 import { PrintBudget, printClassOf } from './print-budget.js';
 import {
   armEntry,
@@ -27,8 +41,10 @@ import {
   memoryRecord,
   statusBlockBytes,
 } from './records.js';
-import { SharedFileMemory } from './shared-memory.js';
 import { DIMM_GPA, GuestVm, RAM_GPA } from './vm.js';
+
+/** Kept for src/inject/targets.ts, which imports it from here. */
+export { findHestInRam };
 
 export const SCENARIOS = [
   { id: 'polled-corrected', n: 1, group: 'main', title: 'polled GHESv2 corrected memory error' },
@@ -96,6 +112,10 @@ export interface GroupResult {
   readonly error?: string;
 }
 
+/** Records scenario 6 posts at once; the backlog holds all but the first. */
+export const QUEUE_RECORDS = 8;
+const QUEUE_BACKLOG_LIMIT = 16;
+
 /** Source ids of the main group's HEST. */
 export const MAIN_SOURCE = { polled: 0, queue: 1, sea: 2, sei: 3 } as const;
 
@@ -104,7 +124,13 @@ export function mainMachineConfig(): MachineConfig {
     layout: PointerLayout.HestAddr,
     sources: [
       { id: MAIN_SOURCE.polled, notification: HestNotificationType.Polled, pollIntervalMs: 100 },
-      { id: MAIN_SOURCE.queue, notification: HestNotificationType.Polled, pollIntervalMs: 100 },
+      {
+        id: MAIN_SOURCE.queue,
+        notification: HestNotificationType.Polled,
+        pollIntervalMs: 100,
+        policy: BusyPolicy.Queue,
+        backlogLimit: QUEUE_BACKLOG_LIMIT,
+      },
       { id: MAIN_SOURCE.sea, notification: HestNotificationType.ArmSea },
       { id: MAIN_SOURCE.sei, notification: HestNotificationType.ArmSei },
     ],
@@ -230,19 +256,32 @@ function severityOf(record: Uint8Array): number {
   return new DataView(record.buffer, record.byteOffset).getUint32(16, true);
 }
 
+/**
+ * Records one status block through the engine and requires it to be written at once (the
+ * source was free); returns host ms right after the engine's final write (`block_status`).
+ */
+function postNow(run: Run, m: EngineMachine, sourceId: number, record: Uint8Array): number {
+  run.note(sourceId, record);
+  const out = m.engine.record(sourceId, record);
+  const at = performance.now();
+  if (out.status !== 'posted') {
+    fail(`the engine did not post the record on source ${sourceId} at once: ${out.status}`);
+  }
+  return at;
+}
+
 /** Posts a record into a polled source and checks the print, clear and ack. */
 async function postPolled(
   run: Run,
-  poster: GhesPoster,
+  m: EngineMachine,
   sourceId: number,
   record: Uint8Array,
 ): Promise<ConsoleLine> {
   await run.printSlot(severityOf(record));
   const from = run.vm.console.lines.length;
-  run.note(sourceId, record);
-  const posted = poster.post(record);
+  const posted = postNow(run, m, sourceId, record);
   const first = await run.expectPrinted(record, sourceId, from);
-  await poster.waitConsumed(2000);
+  await waitConsumed(m.engine, sourceId, 2000);
   run.latencies.push(first.hostMs - posted);
   return first;
 }
@@ -267,11 +306,11 @@ async function startVictim(run: Run, mode: 'early' | 'late'): Promise<VictimInfo
   return { pid: Number(m[1]), pfn: BigInt(m[3]!), paddr: BigInt(m[4]!), line };
 }
 
-async function victimScenario(run: Run, poster: GhesPoster, mode: 'early' | 'late'): Promise<void> {
+async function victimScenario(run: Run, m: EngineMachine, mode: 'early' | 'late'): Promise<void> {
   const v = await startVictim(run, mode);
   const record = memoryRecord(CperSeverity.Recoverable, v.paddr);
   const from = run.vm.console.lines.length;
-  await postPolled(run, poster, MAIN_SOURCE.polled, record);
+  await postPolled(run, m, MAIN_SOURCE.polled, record);
   const pfn = `0x${v.pfn.toString(16)}`;
   const opts = { timeoutMs: 4000, from };
   if (mode === 'early') {
@@ -305,7 +344,7 @@ function predictedMessages(findings: readonly LintFinding[]): string[] {
 
 async function malformedRecord(
   run: Run,
-  poster: GhesPoster,
+  m: EngineMachine,
   record: Uint8Array,
   what: string,
 ): Promise<void> {
@@ -319,12 +358,11 @@ async function malformedRecord(
   const rejected = findings.some((f) => f.consequence.kind === 'rejected-acked');
   if (!rejected) fail(`${what}: the codec lint does not predict rejected-acked`);
   const from = run.vm.console.lines.length;
-  run.note(MAIN_SOURCE.queue, record);
-  const posted = poster.post(record);
-  const acked = await poster.waitConsumed(3000);
+  const posted = postNow(run, m, MAIN_SOURCE.queue, record);
+  const acked = await waitConsumed(m.engine, MAIN_SOURCE.queue, 3000);
   run.latencies.push(acked - posted);
-  for (const m of messages)
-    await run.vm.console.waitForText(m, { timeoutMs: 2000, from, what: `${what}: '${m}'` });
+  for (const msg of messages)
+    await run.vm.console.waitForText(msg, { timeoutMs: 2000, from, what: `${what}: '${msg}'` });
   await sleep(50);
   if (
     run.vm.console.lines
@@ -335,27 +373,132 @@ async function malformedRecord(
   }
 }
 
+/** Offset of a memory section's physical address in a one-entry status block (20 + 72 + 16). */
+const FIRST_PA_OFFSET = 108n;
+
+/**
+ * Scenario 6: QUEUE_RECORDS corrected records handed to the engine at once on a `queue`
+ * source. The first is posted, the rest wait in the engine's backlog; the harness calls
+ * `service()` while it polls the read-ack register (the engine has no clock). Checked: every
+ * record is consumed (acks counted, not lines: the kernel rate-limits corrected prints), in
+ * order (the block still holds record i when its ack arrives), and the engine never writes the
+ * block while the guest has not acked (checked on every write the engine makes).
+ */
+async function queueScenario(run: Run, m: EngineMachine): Promise<void> {
+  const id = MAIN_SOURCE.queue;
+  const regs = sourceRegisters(m.engine, id);
+  const before = m.engine.stats().sources.find((s) => s.id === id)!;
+  // Distinct pages, so the kernel's duplicate cache never hides one (ghes_estatus_cached).
+  const first = 0x4200_0000n + BigInt(run.random() % 0x800) * 0x1000n;
+  const pas = Array.from({ length: QUEUE_RECORDS }, (_, i) => first + BigInt(i) * 0x1000n);
+  const records = pas.map((pa) => memoryRecord(CperSeverity.Corrected, pa));
+  const early: string[] = [];
+  const blockEnd = regs.block + BigInt(regs.blockLength);
+  // The guest owns the block from the engine's final `block_status` write until it acks; any
+  // engine write into the block in between would overwrite an unconsumed record.
+  let published = false;
+  m.memory.onWrite = (gpa, bytes) => {
+    if (gpa + BigInt(bytes.length) <= regs.block || gpa >= blockEnd) return;
+    const ack = readU64(m.memory, regs.ack);
+    if (published) {
+      if ((ack & regs.readAckWrite) !== regs.readAckWrite)
+        early.push(
+          `${bytes.length} bytes at 0x${gpa.toString(16)} while the ack was 0x${ack.toString(16)}`,
+        );
+      published = false;
+    }
+    if (gpa === regs.block && bytes.length === 4 && bytes.some((b) => b !== 0)) published = true;
+  };
+  try {
+    const from = run.vm.console.lines.length;
+    const postedAt: number[] = [];
+    const outcomes: RecordOutcome[] = records.map((r) => {
+      run.note(id, r);
+      return m.engine.record(id, r);
+    });
+    postedAt.push(performance.now());
+    outcomes.forEach((o, i) => {
+      const want = i === 0 ? 'posted' : 'queued';
+      if (o.status !== want) fail(`record ${i}: the engine said ${o.status}, expected ${want}`);
+      if (o.status === 'queued' && o.depth !== i) fail(`record ${i}: queued at depth ${o.depth}`);
+    });
+    let acks = 0;
+    let deadline = performance.now() + 3000;
+    while (acks < records.length) {
+      const s = sourceState(m.engine, id);
+      if (s.consumed) {
+        const pa = readU64(m.memory, regs.block + FIRST_PA_OFFSET);
+        if (pa !== pas[acks]) {
+          fail(
+            `ack ${acks}: the block holds PA 0x${pa.toString(16)}, expected 0x${pas[acks]!.toString(16)} (out of order or overwritten)`,
+          );
+        }
+        run.latencies.push(performance.now() - postedAt[acks]!);
+        acks++;
+        const delivered = m.engine.service();
+        const want = acks < records.length ? 1 : 0;
+        if (delivered !== want)
+          fail(`after ack ${acks}: service() delivered ${delivered}, expected ${want}`);
+        if (delivered === 1) postedAt.push(performance.now());
+        deadline = performance.now() + 3000;
+      } else if (performance.now() > deadline) {
+        fail(
+          `the guest acked ${acks} of ${records.length} records (block_status 0x${s.blockStatus.toString(16)}, ack 0x${s.ack.toString(16)})`,
+        );
+      } else {
+        await sleep(1);
+      }
+    }
+    if (early.length > 0) fail(`the engine wrote the block before the guest's ack: ${early[0]}`);
+    const after = m.engine.stats().sources.find((s) => s.id === id)!;
+    const delta = {
+      posted: after.posted - before.posted,
+      queued: after.queued - before.queued,
+      dropped: after.dropped - before.dropped,
+    };
+    const want = { posted: records.length, queued: records.length - 1, dropped: 0 };
+    if (JSON.stringify(delta) !== JSON.stringify(want))
+      fail(`engine counters ${JSON.stringify(delta)}, expected ${JSON.stringify(want)}`);
+    if (m.engine.backlogSize !== 0) fail(`${m.engine.backlogSize} records left in the backlog`);
+    // The lines the kernel did print (rate limit permitting) come in the same order.
+    await sleep(100);
+    const header = `Generic Hardware Error Source: ${id}`;
+    const printed = hardwareErrorRecords(run.vm.console.lines.slice(from)).filter((r) =>
+      r.lines[0]!.endsWith(header),
+    );
+    for (const r of printed) run.budget.printed('corrected', r.first.hostMs);
+    const printedPas = printed.map((r) => {
+      const line = r.lines.find((l) => l.includes('physical_address: '));
+      return line === undefined ? undefined : BigInt(line.split('physical_address: ')[1]!);
+    });
+    let next = 0;
+    for (const pa of printedPas) {
+      const at = pas.findIndex((p, i) => i >= next && p === pa);
+      if (at < 0) fail(`printed records out of order: ${printedPas.map(String).join(', ')}`);
+      next = at + 1;
+    }
+  } finally {
+    m.memory.onWrite = undefined;
+  }
+}
+
 type ScenarioFn = (run: Run) => Promise<void>;
 
-function mainScenarios(machine: OwnHestMachine, mem: GuestMemory): Record<string, ScenarioFn> {
-  const poster = (id: number) => new GhesPoster(mem, machine.sources[id]!);
-  const polled = poster(MAIN_SOURCE.polled);
-  const queue = poster(MAIN_SOURCE.queue);
-  const sea = poster(MAIN_SOURCE.sea);
+function mainScenarios(m: EngineMachine): Record<string, ScenarioFn> {
   const page = (run: Run) => 0x4100_0000n + BigInt(run.random() % 0x1000) * 0x1000n;
   return {
     'polled-corrected': async (run) => {
       const record = memoryRecord(CperSeverity.Corrected, page(run));
-      await postPolled(run, polled, MAIN_SOURCE.polled, record);
-      if (polled.blockStatus() !== 0) fail('block_status not cleared');
-      if (polled.ack() !== 1n)
-        fail(`read-ack register is 0x${polled.ack().toString(16)}, expected 1`);
+      await postPolled(run, m, MAIN_SOURCE.polled, record);
+      const s = sourceState(m.engine, MAIN_SOURCE.polled);
+      if (s.blockStatus !== 0) fail('block_status not cleared');
+      if (s.ack !== 1n) fail(`read-ack register is 0x${s.ack.toString(16)}, expected 1`);
     },
     'arm-multi': async (run) => {
       const mpidr = 0x8000_0000n | BigInt(run.random() % 4);
       await postPolled(
         run,
-        polled,
+        m,
         MAIN_SOURCE.polled,
         statusBlockBytes(CperSeverity.Corrected, [armEntry(CperSeverity.Corrected, mpidr)]),
       );
@@ -364,68 +507,67 @@ function mainScenarios(machine: OwnHestMachine, mem: GuestMemory): Record<string
         armEntry(CperSeverity.Corrected, mpidr),
         memoryEntry(CperSeverity.Corrected, page(run)),
       ]);
-      await postPolled(run, polled, MAIN_SOURCE.polled, multi);
+      await postPolled(run, m, MAIN_SOURCE.polled, multi);
     },
-    'early-kill': (run) => victimScenario(run, polled, 'early'),
-    'late-kill': (run) => victimScenario(run, polled, 'late'),
-    queue: async (run) => {
-      // Corrected records in a row; only acks are counted (rate limit, duplicate cache).
-      const pas = Array.from({ length: 5 }, () => page(run));
-      for (const [i, pa] of pas.entries()) {
-        const record = memoryRecord(CperSeverity.Corrected, pa);
-        run.note(MAIN_SOURCE.queue, record);
-        const posted = queue.post(record);
-        const from = run.vm.console.lines.length;
-        const acked = await queue.waitConsumed(3000);
-        run.latencies.push(acked - posted);
-        // The IRQ path prints before it acks: tell the rate-limit model about any print.
-        const header = run.vm.console.lines
-          .slice(from)
-          .find((l) => l.text.endsWith(`Generic Hardware Error Source: ${MAIN_SOURCE.queue}`));
-        if (header !== undefined) run.budget.printed('corrected', header.hostMs);
-        // Status block header 20 + entry header 72, then validation bits and error status (8 each).
-        const left = mem.read(machine.sources[MAIN_SOURCE.queue]!.block + 20n + 72n + 16n, 8);
-        const pa2 = new DataView(left.buffer).getBigUint64(0, true);
-        if (pa2 !== pa)
-          fail(
-            `record ${i}: block holds PA 0x${pa2.toString(16)} after the ack, expected 0x${pa.toString(16)}`,
-          );
-      }
-    },
+    'early-kill': (run) => victimScenario(run, m, 'early'),
+    'late-kill': (run) => victimScenario(run, m, 'late'),
+    queue: (run) => queueScenario(run, m),
     malformed: async (run) => {
-      // The SEI source must have been refused at boot with the lint's message.
-      const hestFindings = lintHest(machine.hest);
-      const sei = predictedMessages(hestFindings).filter((m) => m.includes('notification type'));
+      // The engine warned about the SEI source, and the guest refused it at boot with the
+      // lint's message.
+      if (
+        !m.platform.reports.some((r) => r.code === 'sei-source' && r.sourceId === MAIN_SOURCE.sei)
+      )
+        fail('the engine did not report the SEI source');
+      const hestFindings = lintHest(m.hest);
+      const sei = predictedMessages(hestFindings).filter((msg) =>
+        msg.includes('notification type'),
+      );
       if (sei.length === 0) fail('the codec lint predicts no rejection of the SEI source');
-      for (const m of sei)
-        await run.vm.console.waitForText(m, { timeoutMs: 1000, what: `the boot message '${m}'` });
+      for (const msg of sei)
+        await run.vm.console.waitForText(msg, {
+          timeoutMs: 1000,
+          what: `the boot message '${msg}'`,
+        });
       // Wrong data length: 8 bytes after the last entry inside data_length.
       const good = memoryRecord(CperSeverity.Corrected, page(run));
       const wrong = new Uint8Array(good.length + 8);
       wrong.set(good);
       new DataView(wrong.buffer).setUint32(12, good.length - 20 + 8, true);
-      await malformedRecord(run, queue, wrong, 'wrong data length');
+      await malformedRecord(run, m, wrong, 'wrong data length');
       // Block too long: data_length claims more than the 1024-byte error status block.
       const long = good.slice();
       new DataView(long.buffer).setUint32(12, 2048, true);
-      await malformedRecord(run, queue, long, 'block too long');
+      await malformedRecord(run, m, long, 'block too long');
     },
-    sea: async (run) => {
-      await run.printSlot(CperSeverity.Recoverable);
-      const record = memoryRecord(CperSeverity.Recoverable, UNASSIGNED_PA);
-      run.note(MAIN_SOURCE.sea, record);
-      const posted = sea.post(record);
-      const from = run.vm.console.lines.length;
-      run.vm.send(`devmem 0x${UNASSIGNED_PA.toString(16)}`);
-      const sig = await run.vm.console.waitForText(
-        /^GHES: devmem:\d+: synchronous unrecoverable error \(SIGBUS\)$/,
-        { timeoutMs: 5000, from },
-      );
-      run.latencies.push(sig.hostMs - posted);
-      await run.expectPrinted(record, MAIN_SOURCE.sea, from);
-      if (!sea.free()) fail('the SEA source was not cleared and acked');
-    },
+    sea: (run) => seaScenario(run, m, MAIN_SOURCE.sea),
   };
+}
+
+/**
+ * A record on an SEA source: the engine posts it and asks the platform to inject an SEA. Under
+ * TCG the harness carries that request out the only way it can: the guest reads unassigned
+ * physical space, which the board answers with a synchronous external abort, and the kernel's
+ * SEA handler reads the source.
+ */
+async function seaScenario(run: Run, m: EngineMachine, sourceId: number): Promise<void> {
+  await run.printSlot(CperSeverity.Recoverable);
+  const record = memoryRecord(CperSeverity.Recoverable, UNASSIGNED_PA);
+  const requests = m.platform.requests.length;
+  const posted = postNow(run, m, sourceId, record);
+  const sea = m.platform.requests.slice(requests).find((r) => r.kind === 'inject-sea');
+  if (sea === undefined || sea.sourceId !== sourceId)
+    fail(`the engine did not request an SEA for source ${sourceId}`);
+  const from = run.vm.console.lines.length;
+  run.vm.send(`devmem 0x${UNASSIGNED_PA.toString(16)}`);
+  const sig = await run.vm.console.waitForText(
+    /^GHES: devmem:\d+: synchronous unrecoverable error \(SIGBUS\)$/,
+    { timeoutMs: 5000, from },
+  );
+  run.latencies.push(sig.hostMs - posted);
+  await run.expectPrinted(record, sourceId, from);
+  if (!sourceState(m.engine, sourceId).consumed)
+    fail(`source ${sourceId} was not cleared and acked`);
 }
 
 const MAIN_ORDER: readonly ScenarioId[] = [
@@ -480,44 +622,58 @@ function wantedOf(group: GroupId, only: readonly ScenarioId[] | undefined): Set<
   );
 }
 
+/** The pc-dimm file as the engine's guest memory (file offset = GPA − DIMM_GPA). */
+function dimmMemory(path: string): FileGuestMemory {
+  return new FileGuestMemory(path, [
+    {
+      name: 'pc-dimm0',
+      gpa: BigInt(DIMM_GPA),
+      size: BigInt(DIMM_BYTES),
+      hostAddress: 0n,
+      fileOffset: 0n,
+    },
+  ]);
+}
+
 /** Boots one group's guest, runs its scenarios, and always stops QEMU. */
 export async function runGroup(group: GroupId, options: GroupOptions): Promise<GroupResult> {
   const seed = options.seed ?? Date.now() & 0x7fffffff;
   const wanted = wantedOf(group, options.only);
   const started = performance.now();
   let vm: GuestVm | undefined;
+  let mem: FileGuestMemory | undefined;
   let scenarios: ScenarioResult[] = [];
   let error: string | undefined;
   try {
     if (group === 'main' || group === 'fatal') {
-      const machine = ownHestMachine(group === 'main' ? mainMachineConfig() : fatalMachineConfig());
+      const config = group === 'main' ? mainMachineConfig() : fatalMachineConfig();
+      let machine: EngineMachine | undefined;
       vm = new GuestVm({
         manifest: options.manifest,
         label: group,
-        acpiTables: [{ name: 'hest.aml', data: machine.hest }],
+        // Read back from the pc-dimm after the engine's firmware model patched it.
+        acpiTables: () => [{ name: 'hest.aml', data: machine!.hest }],
         dimmBytes: DIMM_BYTES,
         runTimeoutMs: options.runTimeoutMs ?? 90_000,
       });
       // The blob must be in place before the guest probes GHES.
-      vm.onBeforeBoot = () =>
-        new SharedFileMemory(vm!.dimmPath!, BigInt(DIMM_GPA), DIMM_BYTES).write(
-          BigInt(DIMM_GPA),
-          machine.blob,
-        );
+      vm.onBeforeBoot = () => {
+        mem = dimmMemory(vm!.dimmPath!);
+        machine = bootOwnHest(config, mem);
+      };
       await vm.start();
-      const mem = new SharedFileMemory(vm.dimmPath!, BigInt(DIMM_GPA), DIMM_BYTES, 'pc-dimm0');
+      const m = machine!;
       const run = new Run(vm, rng(seed));
       if (group === 'main') {
-        scenarios = await runScenarios(run, MAIN_ORDER, mainScenarios(machine, mem), wanted);
+        scenarios = await runScenarios(run, MAIN_ORDER, mainScenarios(m), wanted);
       } else {
         scenarios = await runScenarios(
           run,
           ['fatal'],
-          { fatal: (r) => fatalScenario(r, new GhesPoster(mem, machine.sources[0]!)) },
+          { fatal: (r) => fatalScenario(r, m) },
           wanted,
         );
       }
-      mem.close();
     } else {
       vm = new GuestVm({
         manifest: options.manifest,
@@ -538,6 +694,7 @@ export async function runGroup(group: GroupId, options: GroupOptions): Promise<G
   } catch (e) {
     error = (e as Error).message;
   } finally {
+    mem?.close();
     await vm?.stop();
   }
   if (error !== undefined) {
@@ -564,14 +721,13 @@ export async function runGroup(group: GroupId, options: GroupOptions): Promise<G
   };
 }
 
-async function fatalScenario(run: Run, poster: GhesPoster): Promise<void> {
+async function fatalScenario(run: Run, m: EngineMachine): Promise<void> {
   const record = memoryRecord(
     CperSeverity.Fatal,
     0x5000_0000n + BigInt(run.random() % 0x100) * 0x1000n,
   );
   const from = run.vm.console.lines.length;
-  run.note(0, record);
-  const posted = poster.post(record);
+  const posted = postNow(run, m, 0, record);
   await run.expectPrinted(record, 0, from, 4000, true);
   const panic = await run.vm.console.waitForText(`Kernel panic - not syncing: ${GhesText.panic}`, {
     timeoutMs: 4000,
@@ -581,50 +737,33 @@ async function fatalScenario(run: Run, poster: GhesPoster): Promise<void> {
   run.latencies.push(panic.hostMs - posted);
 }
 
-/** Finds QEMU's HEST in file-backed guest RAM: a `HEST` signature with a valid checksum. */
-export function findHestInRam(mem: SharedFileMemory): { gpa: bigint; bytes: Uint8Array } {
-  const chunk = 16 << 20;
-  const sig = Buffer.from('HEST');
-  // ACPI tables sit near the top of RAM (UEFI allocations); scan downwards.
-  for (let end = mem.size; end > 0; end -= chunk) {
-    const start = Math.max(0, end - chunk - 3);
-    const buf = Buffer.from(mem.readAt(start, end - start));
-    let at = buf.lastIndexOf(sig);
-    while (at >= 0) {
-      const length = at + 8 <= buf.length ? buf.readUInt32LE(at + 4) : 0;
-      if (length >= 40 && length <= 4096 && at + length <= buf.length) {
-        const bytes = new Uint8Array(buf.subarray(at, at + length));
-        if (acpiTableChecksumValid(bytes)) return { gpa: mem.base + BigInt(start + at), bytes };
-      }
-      at = at === 0 ? -1 : buf.lastIndexOf(sig, at - 1);
-    }
-  }
-  throw new GuestError('mismatch', 'Cannot find a HEST with a valid checksum in guest RAM');
-}
-
+/**
+ * Scenario 7: QEMU's own `virt,ras=on` tables. The harness finds QEMU's HEST in file-backed
+ * guest RAM, links an engine to QEMU's `etc/hardware_errors` blob (adoptQemuTables) and records
+ * through it on QEMU's SEA source.
+ */
 async function qemuRasScenario(run: Run): Promise<void> {
-  const ram = new SharedFileMemory(run.vm.ramPath!, BigInt(RAM_GPA), 1024 << 20, 'ram');
+  const ram = new FileGuestMemory(run.vm.ramPath!, [
+    {
+      name: 'mach-virt.ram',
+      gpa: BigInt(RAM_GPA),
+      size: 1n << 30n,
+      hostAddress: 0n,
+      fileOffset: 0n,
+    },
+  ]);
   try {
     const found = findHestInRam(ram);
-    const hest = decodeHest(found.bytes);
+    const m = adoptQemuTables(ram, found.gpa);
+    const hest = decodeHest(m.hest);
     const src = hest.sources.find((s) => s.type === 10);
     if (src === undefined || src.type !== 10) fail('QEMU HEST has no GHESv2 source');
     if (src.notification.type !== HestNotificationType.ArmSea)
       fail(`QEMU's source notifies by ${src.notification.type}, expected SEA`);
-    const block = readU64(ram, src.errorStatusAddress.address);
-    const poster = new GhesPoster(ram, { block, ack: src.readAckRegister.address });
-    const record = memoryRecord(CperSeverity.Recoverable, UNASSIGNED_PA);
-    run.note(src.sourceId, record);
-    const posted = poster.post(record);
-    const from = run.vm.console.lines.length;
-    run.vm.send(`devmem 0x${UNASSIGNED_PA.toString(16)}`);
-    const sig = await run.vm.console.waitForText(
-      /^GHES: devmem:\d+: synchronous unrecoverable error \(SIGBUS\)$/,
-      { timeoutMs: 5000, from },
-    );
-    run.latencies.push(sig.hostMs - posted);
-    await run.expectPrinted(record, src.sourceId, from);
-    if (!poster.free()) fail("QEMU's block was not cleared and acked");
+    const regs = sourceRegisters(m.engine, src.sourceId);
+    if (regs.slot !== src.errorStatusAddress.address || regs.ack !== src.readAckRegister.address)
+      fail("the engine's registers differ from QEMU's HEST");
+    await seaScenario(run, m, src.sourceId);
   } finally {
     ram.close();
   }

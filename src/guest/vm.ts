@@ -31,6 +31,8 @@ export const DIMM_GPA = 0x8000_0000;
 /** Guest RAM base on arm `virt`. */
 export const RAM_GPA = 0x4000_0000;
 
+export type AcpiTables = readonly { readonly name: string; readonly data: Uint8Array }[];
+
 export interface VmOptions {
   readonly manifest: GuestManifest;
   /** Name in logs and error messages, e.g. `main` or `fatal`. */
@@ -41,8 +43,12 @@ export interface VmOptions {
   readonly qemu?: string;
   /** `-M virt,ras=on`: QEMU builds its own HEST and `etc/hardware_errors`. */
   readonly ras?: boolean;
-  /** ACPI tables given to the kernel through the initrd table upgrade (`hest.aml`, …). */
-  readonly acpiTables?: readonly { readonly name: string; readonly data: Uint8Array }[];
+  /**
+   * ACPI tables given to the kernel through the initrd table upgrade (`hest.aml`, …). A function
+   * is called after `onBeforeBoot`, so the tables can be read back from what the firmware model
+   * wrote into the shared pc-dimm.
+   */
+  readonly acpiTables?: AcpiTables | (() => AcpiTables);
   /** Size of a cold-plugged pc-dimm backed by a shared /dev/shm file (GPA DIMM_GPA). */
   readonly dimmBytes?: number;
   /** Back guest RAM with a shared /dev/shm file (for finding QEMU's own blob). */
@@ -207,17 +213,6 @@ export class GuestVm {
     installExitHooks();
     live.add(this);
     try {
-      let initrd = this.options.initrd ?? this.options.manifest.initrd;
-      if (this.options.acpiTables !== undefined && this.options.acpiTables.length > 0) {
-        const tables = buildAcpiTableCpio(this.options.acpiTables);
-        const combined = join(this.workDir, 'initrd-with-tables');
-        const base = readFileSync(initrd);
-        const out = new Uint8Array(tables.length + base.length);
-        out.set(tables, 0);
-        out.set(base, tables.length);
-        writeFileSync(combined, out);
-        initrd = combined;
-      }
       if (this.dimmPath !== undefined) {
         // Create the backing file ourselves (zeroed) so it exists before QEMU maps it.
         const fd = openSync(this.dimmPath, 'w+', 0o600);
@@ -227,6 +222,19 @@ export class GuestVm {
       }
       if (this.ramPath !== undefined) this.files.push(this.ramPath);
       this.onBeforeBoot?.();
+      let initrd = this.options.initrd ?? this.options.manifest.initrd;
+      const acpi = this.options.acpiTables;
+      const acpiTables = typeof acpi === 'function' ? acpi() : acpi;
+      if (acpiTables !== undefined && acpiTables.length > 0) {
+        const tables = buildAcpiTableCpio(acpiTables);
+        const combined = join(this.workDir, 'initrd-with-tables');
+        const base = readFileSync(initrd);
+        const out = new Uint8Array(tables.length + base.length);
+        out.set(tables, 0);
+        out.set(base, tables.length);
+        writeFileSync(combined, out);
+        initrd = combined;
+      }
       const q = this.qemuInstall();
       const args = [...q.prefixArgs, ...this.qemuArgs(initrd)];
       this.startMs = performance.now();
