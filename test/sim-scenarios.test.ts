@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RasEngine } from '../src/engine/index.js';
 import {
   allScenarios,
+  armScenarioWorld,
   checkOutcome,
   runScenario,
   SCENARIOS,
@@ -9,7 +11,7 @@ import {
   scenarioFromJson,
 } from '../src/scenarios/index.js';
 import { loadScenarioFiles } from '../src/scenarios/node/files.js';
-import { SimError } from '../src/sim/index.js';
+import { type ArmWorld, SimError, type VmmProfile } from '../src/sim/index.js';
 import { readShared } from './support/shared.js';
 
 /**
@@ -161,7 +163,52 @@ describe('scenario catalogue', () => {
     assert.ok(a.length > 0);
   });
 
-  for (const name of ['ar-sea', 'ppc-compat-matrix', 'polled-corrected']) {
+  it("the VMM component is the engine itself: a RasEngine, and its snapshot is the engine's", () => {
+    const { world } = runScenario(scenarioByName('ar-sea')!, 1n);
+    const vmm = (world as ArmWorld).vmm;
+    assert.ok(vmm.engine instanceof RasEngine);
+    assert.equal(vmm.engine.stats().sources[0]?.posted, 1);
+    const snap = world.sim.snapshot().components.vmm as { engine: { schema: string } };
+    assert.equal(snap.engine.schema, 'vras/engine-snapshot/v1');
+    assert.deepEqual(snap.engine, JSON.parse(JSON.stringify(vmm.engine.snapshot())));
+  });
+
+  /** 16 scrubbed UEs 10 µs apart on QEMU 10.2's machine, faster than the guest acknowledges. */
+  const storm = (vmm: VmmProfile) =>
+    armScenarioWorld({ mode: 'firmware-first', machine: 'qemu-10.2', processes: [], vmm }, [
+      ...Array.from({ length: 16 }, (_, i) => ({
+        atNs: 1_000_000_000 + i * 10_000,
+        target: 'hw.dram',
+        message: {
+          kind: 'inject',
+          hpa: 0x8a000_0000n + BigInt(i) * 0x2000n,
+          type: 'ue',
+          scrub: true,
+        },
+      })),
+    ])(1n, true);
+
+  it("loses AO records under QEMU's reject policy that the vras engine queues and delivers", () => {
+    const qemu = storm('qemu');
+    qemu.sim.run({ untilNs: 5_000_000_000 });
+    const q = qemu.facts();
+    const rejected = qemu.vmm.engine.stats().sources.find((x) => x.id === 1)?.rejected ?? 0;
+    assert.ok(rejected > 0, 'QEMU policy rejects records while the GPIO source is unacked');
+    assert.equal(q.recordsLost, rejected);
+    assert.equal(q.recordsDelivered + q.recordsLost, 16);
+    const vras = storm('vras');
+    vras.sim.run({ untilNs: 5_000_000_000 });
+    assert.equal(vras.facts().recordsLost, 0);
+    assert.equal(vras.facts().recordsDelivered, 16);
+  });
+
+  for (const name of [
+    'ar-sea',
+    'ppc-compat-matrix',
+    'polled-corrected',
+    'serror-vmm-esr',
+    'unacked-backlog',
+  ]) {
     it(`${name} gives the same trace when snapshotted and restored at any event`, () => {
       const s = scenarioByName(name)!;
       const whole = runScenario(s, 5n).world.sim;

@@ -170,7 +170,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'serror-vmm-esr',
     summary:
-      'an SError KVM could not contain → APEI → SIGBUS AR → the VMM injects a virtual SError with its ESR → guest panics',
+      'an SError KVM could not contain → APEI → SIGBUS AR → a VMM with no SEA source injects a virtual SError with its ESR (IMPLEMENTATION DEFINED, seed 002) → guest panics',
     expect: { guestPanic: 'Asynchronous SError Interrupt', hostPanic: false },
     build: armScenarioWorld(
       {

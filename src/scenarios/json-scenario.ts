@@ -7,7 +7,8 @@
 //
 // {
 //   "schema": "vras/scenario/v1", "name": "…", "summary": "…", "durationNs": 10000000000,
-//   "world": { "mode": "firmware-first", "machine": "qemu-10.2", "processes": [ … ] },
+//   "world": { "mode": "firmware-first", "machine": "qemu-10.2", "processes": [ … ],
+//              "vmm": "vras" },   // or "qemu": the engine with QEMU's reject policy
 //   "events": [ { "atNs": 1000000000, "target": "hw.dram",
 //                 "message": { "kind": "inject", "hpa": "0x8bc3c7000", "type": "ue", "scrub": true },
 //                 "repeat": { "count": 20, "everyNs": 1000, "step": { "hpa": "0x1000" } } } ],
@@ -97,10 +98,13 @@ function worldConfig(
   else machine = toValue(obj(name, m, 'world.machine')) as ArmWorldConfig['machine'];
   const ar = w.arNotification ?? 'sea';
   if (ar !== 'sea' && ar !== 'serror') bad(name, 'world.arNotification must be sea or serror');
+  const vmm = w.vmm ?? 'vras';
+  if (vmm !== 'vras' && vmm !== 'qemu') bad(name, 'world.vmm must be vras or qemu');
   return {
     mode,
     machine,
     arNotification: ar,
+    vmm,
     ...(w.unassignedSea === true ? { unassignedSea: true } : {}),
     ...(w.firmwareNoRecord === true ? { firmwareNoRecord: true } : {}),
     processes: processes(name, w.processes),

@@ -1,9 +1,8 @@
 // Guest firmware (UEFI/ArmVirtQemu at boot, seed 003: "keep runtime firmware involvement to
-// zero"): runs the engine's linker/loader script against guest memory, hands the VMM the
-// WRITE_POINTER result (where etc/hardware_errors landed) and boots the guest kernel with the
-// HEST's address. It does nothing at runtime.
+// zero"): runs the engine's linker/loader script against guest memory, hands the VMM each
+// WRITE_POINTER as the fw_cfg DMA write it is (the engine learns where its tables landed) and
+// boots the guest kernel with the HEST's address. It does nothing at runtime.
 
-import { qemuHardwareErrorsLayout } from '../codec/index.js';
 import {
   ACPI_TABLES_FILE,
   bumpAllocator,
@@ -12,6 +11,7 @@ import {
   type MachineLayout,
   minimalFirmwareFiles,
   runLinkerLoader,
+  type WritePointerWrite,
 } from '../engine/index.js';
 import type { GuestKernelMessage } from './guest-kernel.js';
 import type { Component, SimContext } from './simulation.js';
@@ -40,28 +40,21 @@ export class GuestFirmware implements Component<{ kind: 'power-on' }> {
   receive(_m: { kind: 'power-on' }): void {
     const { layout, memory } = this.#deps;
     const fw = minimalFirmwareFiles(layout);
+    const writes: WritePointerWrite[] = [];
     const run = runLinkerLoader(
       fw.script,
       fw.files,
       memory,
       bumpAllocator(0x7c400000n, { [HARDWARE_ERRORS_FILE]: 0x7c410000n }),
+      (w) => writes.push(w),
     );
     const tables = run.placements.get(ACPI_TABLES_FILE)!;
     const blob = run.placements.get(HARDWARE_ERRORS_FILE)!;
     this.#ctx.trace.emit('loader-done', { tables: tables.gpa, hardwareErrors: blob.gpa });
-    const l = qemuHardwareErrorsLayout(layout.sources.length);
-    this.#ctx.link<VmmMessage>(this.#deps.vmm).send(
-      {
-        kind: 'sources',
-        sources: layout.sources.map((s, i) => ({
-          sourceId: s.id,
-          notifyType: s.notification,
-          slotGpa: blob.gpa + BigInt(l.slotOffset(i)),
-          ackGpa: blob.gpa + BigInt(l.ackOffset(i)),
-        })),
-      },
-      0,
-    );
+    const vmm = this.#ctx.link<VmmMessage>(this.#deps.vmm);
+    for (const w of writes) {
+      vmm.send({ kind: 'fw-cfg-write', file: w.file, offset: w.offset, bytes: w.bytes }, 0);
+    }
     this.#ctx
       .link<GuestKernelMessage>(this.#deps.guestKernel)
       .send(

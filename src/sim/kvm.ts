@@ -17,7 +17,8 @@ export const KVM_DEFAULT_VSERROR_ESR = 0xbf000000n;
 export const QEMU_SEA_ESR_EL0 = 0x92000410n;
 
 export type VmmRequest =
-  | { readonly kind: 'inject-sea' }
+  /** QEMU's kvm_inject_arm_sea(): the VMM chose the ESR (the engine's SEA syndrome). */
+  | { readonly kind: 'inject-sea'; readonly esr: bigint }
   | {
       readonly kind: 'set-vcpu-events';
       readonly serrorPending: boolean;
@@ -30,11 +31,14 @@ export type VmmRequest =
 
 export type KvmMessage = HostNotification | HostToKvm | VmmRequest;
 
-export type KvmToVmm = {
-  readonly kind: 'sigbus';
-  readonly code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO';
-  readonly hva: bigint;
-};
+export type KvmToVmm =
+  | {
+      readonly kind: 'sigbus';
+      readonly code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO';
+      readonly hva: bigint;
+    }
+  /** The vCPU took the virtual SError the VMM made pending (KVM_GET_VCPU_EVENTS shows it gone). */
+  | { readonly kind: 'serror-taken'; readonly vcpu: number };
 
 export interface KvmDeps {
   readonly hostKernel: string;
@@ -55,6 +59,8 @@ export class Kvm implements Component<KvmMessage> {
   readonly #vmm: Link<KvmToVmm>;
   #pendingSignal: { code: 'BUS_MCEERR_AR'; hva: bigint } | null = null;
   #pendingSerror: bigint | null = null;
+  /** The pending SError came from the VMM (it is told when the vCPU takes it). */
+  #vmmSerror = false;
   exits = 0;
 
   constructor(ctx: SimContext, deps: KvmDeps) {
@@ -89,9 +95,9 @@ export class Kvm implements Component<KvmMessage> {
         return;
       case 'inject-sea':
         // QEMU emulates the exception entry in userspace; KVM only gets the registers.
-        this.#ctx.trace.emit('sea-injected', { esr: QEMU_SEA_ESR_EL0 });
+        this.#ctx.trace.emit('sea-injected', { esr: m.esr });
         this.#guest.send(
-          { kind: 'sea', esr: QEMU_SEA_ESR_EL0, fromEl: 0, pid: this.#deps.currentPid() },
+          { kind: 'sea', esr: m.esr, fromEl: 0, pid: this.#deps.currentPid() },
           2_000,
         );
         return;
@@ -106,6 +112,7 @@ export class Kvm implements Component<KvmMessage> {
         }
         if (m.serrorPending) {
           const esr = m.serrorHasEsr ? 0xbe000000n | m.serrorEsr : KVM_DEFAULT_VSERROR_ESR;
+          this.#vmmSerror = true;
           this.#injectVserror(esr);
         }
         return;
@@ -133,6 +140,10 @@ export class Kvm implements Component<KvmMessage> {
       const esr = this.#pendingSerror;
       this.#pendingSerror = null;
       this.#guest.send({ kind: 'serror', esr }, latency + 1_000);
+      if (this.#vmmSerror) {
+        this.#vmmSerror = false;
+        this.#vmm.send({ kind: 'serror-taken', vcpu: 0 }, latency + 1_000);
+      }
     }
   }
 
@@ -167,12 +178,14 @@ export class Kvm implements Component<KvmMessage> {
     return {
       pendingSignal: this.#pendingSignal,
       pendingSerror: this.#pendingSerror,
+      vmmSerror: this.#vmmSerror,
       exits: this.exits,
     };
   }
   restore(s: Record<string, unknown>): void {
     this.#pendingSignal = s.pendingSignal as { code: 'BUS_MCEERR_AR'; hva: bigint } | null;
     this.#pendingSerror = s.pendingSerror as bigint | null;
+    this.#vmmSerror = s.vmmSerror as boolean;
     this.exits = s.exits as number;
   }
 }

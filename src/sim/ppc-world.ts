@@ -2,6 +2,7 @@
 // the UE hit) combination, each a separate set of components under its own id prefix, all
 // driven by the same scheduler so one trace shows every cell.
 
+import { SparseGuestMemory } from '../engine/index.js';
 import {
   PpcCpu,
   type PpcKernelVersion,
@@ -12,6 +13,14 @@ import {
   PseriesGuestKernel,
 } from './ppc.js';
 import { Simulation } from './simulation.js';
+import { SnapshotMemory } from './world.js';
+
+/** A pseries guest's RAM: 1 GiB at real address 0 (RTAS and the FWNMI vectors live below 32 MiB). */
+function pseriesMemory(): SparseGuestMemory {
+  return new SparseGuestMemory([
+    { name: 'ppc_spapr.ram', gpa: 0n, size: 1n << 30n, hostAddress: 0x7f00_0000_0000n },
+  ]);
+}
 
 export interface PpcCellConfig {
   readonly kernel: PpcKernelVersion;
@@ -62,6 +71,7 @@ export function buildPpcWorld(
   const vms = cells.map((cell) => {
     const prefix = `ppc.kvm-${cell.kernel}.qemu-${cell.vmm}.${cell.where}`;
     const id = (x: string) => `${prefix}.${x}`;
+    const memory = sim.add(new SnapshotMemory(pseriesMemory(), id('guest.ram')));
     sim.add(new PpcCpu(sim.context(id('hw.cpu0')), { kvm: id('host.kvm') }));
     const kvm = sim.add(
       new PpcKvm(sim.context(id('host.kvm')), {
@@ -71,11 +81,16 @@ export function buildPpcWorld(
       }),
     );
     const vmm = sim.add(
-      new PpcVmm(sim.context(id('vmm')), { version: cell.vmm, guest: id('guest.kernel') }),
+      new PpcVmm(sim.context(id('vmm')), {
+        version: cell.vmm,
+        guest: id('guest.kernel'),
+        memory,
+      }),
     );
     const guest = sim.add(
-      new PseriesGuestKernel(sim.context(id('guest.kernel')), { vmm: id('vmm') }),
+      new PseriesGuestKernel(sim.context(id('guest.kernel')), { vmm: id('vmm'), memory }),
     );
+    sim.scheduler.postAt(0, id('guest.kernel'), { kind: 'boot' });
     sim.scheduler.postAt(options.atNs ?? 1_000_000_000, id('hw.cpu0'), {
       kind: 'ue-load',
       site: PPC_SITES[cell.where],

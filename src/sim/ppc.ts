@@ -4,19 +4,22 @@
 // no error log (qemu-vmm.md §17.2 without KVM_CAP_PPC_FWNMI). "New kernel": the 2015 patch's
 // KVM, which always exits with KVM_EXIT_NMI (16, flags NOT_RECOV 3; formats.md §14.6). "Old
 // VMM": a QEMU that does not know that exit (`KVM: unknown exit reason 16`, the VM stops with an
-// internal error). "New VMM": QEMU's FWNMI path (qemu-vmm.md §16): it builds the RTAS log with
-// the codec's buildQemuMachineCheckLog, writes it at rtas_addr + 0x30, sets r3 and enters the
-// guest's registered vector. The guest's handler decodes the log with the codec and decides
-// with linuxPseriesMce (linux-guest.md §13).
+// internal error). "New VMM": the vras engine's PowerPcMachineCheck, unchanged (qemu-vmm.md
+// §16): it builds the RTAS log with the codec, writes it at rtas_addr + 0x30 in guest memory and
+// asks for the guest's registered FWNMI vector with r3 = the log; this component only adapts it
+// (Platform requests scheduled on the guest, ibm,nmi-register and ibm,nmi-interlock passed in).
+// The guest's handler reads the log from its memory, decodes it with the codec and decides with
+// linuxPseriesMce (linux-guest.md §13).
 
+import { decodeRtasErrorLog, linuxPseriesMce, SRR1_MC_LOADSTORE } from '../codec/index.js';
 import {
-  buildQemuMachineCheckLog,
-  decodeRtasErrorLog,
-  encodeRtasErrorLog,
-  linuxPseriesMce,
-  RTAS_ERROR_LOG_OFFSET,
-  SRR1_MC_LOADSTORE,
-} from '../codec/index.js';
+  type EngineReport,
+  type GuestMemory,
+  type Platform,
+  type PlatformRequest,
+  PowerPcMachineCheck,
+  type PowerPcSnapshot,
+} from '../engine/index.js';
 import type { Component, Link, SimContext } from './simulation.js';
 
 /** KVM_EXIT_NMI and its disposition flag (include/uapi/linux/kvm.h). */
@@ -26,6 +29,9 @@ export const KVM_RUN_PPC_NMI_DISP_NOT_RECOV = 3;
 export const DSISR_MC_UE = 0x00008000;
 /** `ibm,nmi-register` vector and RTAS area of a typical pseries guest (below 32 MiB). */
 export const FWNMI_MCE_VECTOR = 0x7400n;
+export const FWNMI_SRESET_VECTOR = 0x7300n;
+/** Linux's RTAS_ERROR_LOG_MAX: the most the handler copies. */
+export const RTAS_ERROR_LOG_MAX = 2048;
 export const RTAS_ADDR = 0x1ff0000n;
 
 export type PpcKernelVersion = 'old' | 'new';
@@ -58,18 +64,21 @@ export type PpcVmmMessage =
       readonly srr1: bigint;
       readonly dsisr: number;
     }
-  | { readonly kind: 'nmi-interlock' };
+  | { readonly kind: 'nmi-interlock' }
+  /** The guest's RTAS ibm,nmi-register call at boot (rtas_addr is where RTAS was instantiated). */
+  | {
+      readonly kind: 'nmi-register';
+      readonly sresetAddr: bigint;
+      readonly mceAddr: bigint;
+      readonly rtasAddr: bigint;
+    };
 
 export type PseriesGuestMessage =
+  | { readonly kind: 'boot' }
   /** Architected 0x200 entry: r3 is whatever the interrupted code had in it. */
   | { readonly kind: 'vector-0x200'; readonly site: PpcMachineCheckSite; readonly r3: bigint }
-  /** FWNMI entry: r3 points at the log QEMU wrote. */
-  | {
-      readonly kind: 'fwnmi';
-      readonly site: PpcMachineCheckSite;
-      readonly r3: bigint;
-      readonly log: Uint8Array;
-    };
+  /** FWNMI entry: r3 points at the log the VMM wrote into guest memory. */
+  | { readonly kind: 'fwnmi'; readonly site: PpcMachineCheckSite; readonly r3: bigint };
 
 /** The POWER core: a load that consumes a UE raises a machine check to the hypervisor. */
 export class PpcCpu implements Component<PpcCpuMessage> {
@@ -139,66 +148,124 @@ export class PpcKvm implements Component<PpcKvmMessage> {
   restore(): void {}
 }
 
-/** QEMU on spapr: without (old) or with (new) KVM_EXIT_NMI handling and FWNMI delivery. */
-export class PpcVmm implements Component<PpcVmmMessage> {
+/** Latency of entering the guest's machine-check handler after the VMM's request, ns. */
+export const FWNMI_ENTRY_NS = 2_000;
+
+/**
+ * QEMU on spapr. 'new': the vras engine's PowerPcMachineCheck handles KVM_EXIT_NMI (FWNMI
+ * delivery, one log in flight until ibm,nmi-interlock). 'old': a legacy adapter, because the
+ * engine cannot express a VMM that does not know the exit at all — QEMU before the 2015 patch
+ * fell into kvm_arch_handle_exit's default branch ("KVM: unknown exit reason 16") and stopped
+ * the VM with an internal error; it also had no ibm,nmi-register.
+ */
+export class PpcVmm implements Component<PpcVmmMessage>, Platform {
   readonly id: string;
   readonly #ctx: SimContext;
   readonly #version: PpcVmmVersion;
   readonly #guest: Link<PseriesGuestMessage>;
-  #interlocked = false;
+  /** The engine (new VMM only). */
+  readonly engine: PowerPcMachineCheck | null;
+  /** The interrupted contexts of machine checks the engine holds, oldest first (sim metadata). */
+  #sites: PpcMachineCheckSite[] = [];
   terminated: string | null = null;
   readonly console: string[] = [];
-  constructor(ctx: SimContext, deps: { readonly version: PpcVmmVersion; readonly guest: string }) {
+  constructor(
+    ctx: SimContext,
+    deps: {
+      readonly version: PpcVmmVersion;
+      readonly guest: string;
+      readonly memory: GuestMemory;
+    },
+  ) {
     this.id = ctx.id;
     this.#ctx = ctx;
     this.#version = deps.version;
     this.#guest = ctx.link<PseriesGuestMessage>(deps.guest);
+    this.engine = deps.version === 'new' ? new PowerPcMachineCheck(deps.memory, this) : null;
   }
   receive(m: PpcVmmMessage): void {
-    if (m.kind === 'nmi-interlock') {
-      this.#interlocked = false;
-      this.#ctx.trace.emit('nmi-interlock', {});
+    const engine = this.engine;
+    if (m.kind === 'nmi-register') {
+      if (engine === null) {
+        // Legacy: no such RTAS token; the guest runs without FWNMI.
+        this.#ctx.trace.emit('rtas', { call: 'ibm,nmi-register', status: 'unknown token' });
+        return;
+      }
+      engine.register({ sresetAddr: m.sresetAddr, mceAddr: m.mceAddr, rtasAddr: m.rtasAddr });
+      this.#ctx.trace.emit('rtas', { call: 'ibm,nmi-register', mce: m.mceAddr });
       return;
     }
-    if (this.#version === 'old' || m.exitReason !== KVM_EXIT_NMI) {
-      // target/ppc/kvm.c kvm_arch_handle_exit default branch, then kvm_cpu_exec stops the VM.
+    if (m.kind === 'nmi-interlock') {
+      this.#ctx.trace.emit('nmi-interlock', {});
+      engine?.interlock(0);
+      return;
+    }
+    if (engine === null || m.exitReason !== KVM_EXIT_NMI) {
+      // Legacy: target/ppc/kvm.c kvm_arch_handle_exit default branch, then kvm_cpu_exec stops.
       this.#line(`KVM: unknown exit reason ${m.exitReason}`);
       this.terminated = `unknown KVM exit reason ${m.exitReason}`;
       this.#ctx.trace.emit('vm-stop', { state: 'internal-error' });
       return;
     }
-    // spapr_mce_req_event(cpu, recovered = flags == FULLY_RECOV) → spapr_mce_dispatch_elog.
-    const built = buildQemuLog(m);
-    const bytes = encodeRtasErrorLog(built);
-    this.#interlocked = true;
-    const r3 = RTAS_ADDR + BigInt(RTAS_ERROR_LOG_OFFSET);
-    this.#ctx.trace.emit('fwnmi-deliver', { vector: FWNMI_MCE_VECTOR, r3, log: bytes });
-    this.#guest.send({ kind: 'fwnmi', site: m.site, r3, log: bytes }, 2_000);
+    this.#ctx.trace.emit('machine-check-exit', { flags: m.flags });
+    this.#sites.push(m.site);
+    const how = engine.onMachineCheck({
+      vcpu: 0,
+      srr1: m.srr1,
+      dsisr: m.dsisr,
+      dar: m.site.dar,
+      nip: m.site.nip,
+      r3: 0n,
+      disposition: m.flags,
+    });
+    if (how === 'queued' || how === 'dropped') this.#ctx.trace.emit('machine-check', { how });
+    if (how === 'dropped') this.#sites.pop();
   }
+
+  // Platform: the engine's requests, scheduled on the guest.
+  request(r: PlatformRequest): void {
+    if (r.kind !== 'machine-check') {
+      this.#ctx.trace.emit('request-unsupported', { kind: r.kind });
+      return;
+    }
+    const site = this.#sites.shift();
+    if (site === undefined) return;
+    this.#ctx.trace.emit('request', {
+      kind: r.kind,
+      via: r.via,
+      vector: r.vector,
+      ...(r.r3 === undefined ? {} : { r3: r.r3 }),
+    });
+    this.#guest.send(
+      r.via === 'fwnmi'
+        ? { kind: 'fwnmi', site, r3: r.r3 ?? 0n }
+        : { kind: 'vector-0x200', site, r3: 0n },
+      FWNMI_ENTRY_NS,
+    );
+  }
+  report(r: EngineReport): void {
+    this.#ctx.trace.emit('engine-report', { level: r.level, code: r.code, message: r.message });
+  }
+
   #line(line: string): void {
     this.console.push(line);
     this.#ctx.trace.emit('console', { line });
   }
   snapshot(): Record<string, unknown> {
-    return { interlocked: this.#interlocked, terminated: this.terminated, console: this.console };
+    return {
+      engine: this.engine?.snapshot() ?? null,
+      sites: this.#sites,
+      terminated: this.terminated,
+      console: this.console,
+    };
   }
   restore(s: Record<string, unknown>): void {
-    this.#interlocked = s.interlocked as boolean;
+    if (this.engine !== null) this.engine.restore(s.engine as PowerPcSnapshot);
+    this.#sites = [...(s.sites as PpcMachineCheckSite[])];
     this.terminated = s.terminated as string | null;
     this.console.length = 0;
     this.console.push(...(s.console as string[]));
   }
-}
-
-function buildQemuLog(m: Extract<PpcVmmMessage, { kind: 'kvm-exit' }>) {
-  return buildQemuMachineCheckLog({
-    srr1: m.srr1,
-    dsisr: m.dsisr,
-    dar: m.site.dar,
-    nip: m.site.nip,
-    recovered: m.flags === 1,
-    savedR3: 0n,
-  }).log;
 }
 
 /** A pseries Linux guest's machine-check handling (linux-guest.md §13). */
@@ -206,16 +273,31 @@ export class PseriesGuestKernel implements Component<PseriesGuestMessage> {
   readonly id: string;
   readonly #ctx: SimContext;
   readonly #vmm: Link<PpcVmmMessage>;
+  readonly #memory: GuestMemory;
   panicked: string | null = null;
   readonly killed: { pid: number; comm: string; code: string }[] = [];
   readonly console: string[] = [];
-  constructor(ctx: SimContext, deps: { readonly vmm: string }) {
+  constructor(ctx: SimContext, deps: { readonly vmm: string; readonly memory: GuestMemory }) {
     this.id = ctx.id;
     this.#ctx = ctx;
     this.#vmm = ctx.link<PpcVmmMessage>(deps.vmm);
+    this.#memory = deps.memory;
   }
   receive(m: PseriesGuestMessage): void {
     if (this.panicked !== null) return;
+    if (m.kind === 'boot') {
+      // fwnmi_init(): rtas_call(ibm,nmi-register, system_reset_addr, machine_check_addr).
+      this.#vmm.send(
+        {
+          kind: 'nmi-register',
+          sresetAddr: FWNMI_SRESET_VECTOR,
+          mceAddr: FWNMI_MCE_VECTOR,
+          rtasAddr: RTAS_ADDR,
+        },
+        1_000,
+      );
+      return;
+    }
     const site = m.site;
     if (m.kind === 'vector-0x200') {
       // pseries_machine_check_realmode: r3 does not point at a log (no FWNMI delivery).
@@ -226,7 +308,13 @@ export class PseriesGuestKernel implements Component<PseriesGuestMessage> {
       this.#panic('Fatal exception');
       return;
     }
-    const log = decodeRtasErrorLog(m.log);
+    // fwnmi_get_errinfo(): r3 points at the saved r3 (8 bytes), then the RTAS error log whose
+    // bytes 4–7 hold the extended log length (big-endian).
+    const head = this.#memory.read(m.r3, 16);
+    const ext = ((head[12]! << 24) | (head[13]! << 16) | (head[14]! << 8) | head[15]!) >>> 0;
+    const bytes = this.#memory.read(m.r3, 16 + Math.min(ext, RTAS_ERROR_LOG_MAX - 8));
+    this.#ctx.trace.emit('rtas-log', { r3: m.r3, log: bytes });
+    const log = decodeRtasErrorLog(bytes);
     const kernel = site.where === 'kernel';
     const d = linuxPseriesMce(log, {
       cpu: 0,

@@ -2,8 +2,8 @@
 // KVM → VMM → guest firmware → guest kernel. Addresses follow QEMU virt with -m 1G (RAM at
 // GPA 0x40000000) and the measured 7.2 blob placement (etc/hardware_errors at 0x7C410000).
 
+import { HestNotificationType } from '../codec/index.js';
 import {
-  buildMachineLayout,
   type GuestMemory,
   type MachineConfig,
   qemuHestAddrMachine,
@@ -20,7 +20,7 @@ import { HostKernel } from './host-kernel.js';
 import { Kvm } from './kvm.js';
 import type { Component } from './simulation.js';
 import { Simulation } from './simulation.js';
-import { Vmm } from './vmm.js';
+import { Vmm, type VmmProfile } from './vmm.js';
 
 /** Host physical address of guest RAM's first byte (an arbitrary host DRAM location). */
 export const HOST_RAM_BASE = 0x8_8000_0000n;
@@ -36,19 +36,27 @@ export interface ArmWorldConfig {
    * into the guest (QEMU virt under TCG, ESR 0x92000010; real-guest/RECIPE.md "SEA").
    */
   readonly unassignedSea?: boolean;
+  /**
+   * How the guest hears of an action-required error: 'sea' (CPER + SEA, the machine's SEA
+   * source) or 'serror' (seed 002: the VMM offers no SEA source, so the engine's AR fallback
+   * makes a virtual SError pending, with an IMPLEMENTATION DEFINED syndrome).
+   */
   readonly arNotification?: 'sea' | 'serror';
   readonly injectSerrorEsr?: boolean;
+  /** The VMM's engine configuration: 'vras' (default, queueing) or 'qemu' (reject, fatal). */
+  readonly vmm?: VmmProfile;
   readonly firmwareNoRecord?: boolean;
   readonly processes: readonly GuestProcess[];
 }
 
 /** Guest memory that remembers which pages were written, so it can be snapshotted. */
-class SnapshotMemory implements GuestMemory, Component {
-  readonly id = 'guest.ram';
+export class SnapshotMemory implements GuestMemory, Component {
+  readonly id: string;
   readonly #inner: SparseGuestMemory;
   #written = new Set<bigint>();
-  constructor(inner: SparseGuestMemory) {
+  constructor(inner: SparseGuestMemory, id = 'guest.ram') {
     this.#inner = inner;
+    this.id = id;
   }
   get regions(): readonly RamRegion[] {
     return this.#inner.regions;
@@ -143,21 +151,23 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
       currentPid: () => firstPid,
     }),
   );
+  const machine =
+    c.machine === 'qemu-7.2'
+      ? qemuLegacyMachine()
+      : c.machine === 'qemu-10.2'
+        ? qemuHestAddrMachine()
+        : c.machine;
   const vmm = sim.add(
     new Vmm(sim.context('vmm'), {
       memory,
       records,
       kvm: 'host.kvm',
-      arNotification: c.arNotification ?? 'sea',
+      machine: c.arNotification === 'serror' ? withoutSea(machine) : machine,
+      injectSErrorEsr: c.injectSerrorEsr ?? true,
+      ...(c.vmm === undefined ? {} : { profile: c.vmm }),
     }),
   );
-  const layout = buildMachineLayout(
-    c.machine === 'qemu-7.2'
-      ? qemuLegacyMachine()
-      : c.machine === 'qemu-10.2'
-        ? qemuHestAddrMachine()
-        : c.machine,
-  );
+  const layout = vmm.engine.layout;
   const guest = sim.add(
     new GuestKernel(sim.context('guest.kernel'), {
       memory,
@@ -178,6 +188,19 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
   sim.scheduler.post(0, 'guest.fw', { kind: 'power-on' });
   const world = { sim, dram, cpu, firmware, host, kvm, vmm, guest, memory };
   return { ...world, facts: () => armFacts(world) };
+}
+
+/**
+ * The machine without its SEA sources (seed 002's VMM): a GPIO source takes the place of a lone
+ * SEA source, so the HEST still has one.
+ */
+export function withoutSea(machine: MachineConfig): MachineConfig {
+  const sources = machine.sources.filter((s) => s.notification !== HestNotificationType.ArmSea);
+  return {
+    ...machine,
+    sources:
+      sources.length > 0 ? sources : [{ id: 0, notification: HestNotificationType.GpioSignal }],
+  };
 }
 
 /** What a run of one VM showed: the facts a scenario's outcome summary is made of. */
@@ -203,7 +226,7 @@ function armFacts(w: Omit<ArmWorld, 'facts'>): WorldFacts {
     killed: w.guest.state.killed.map((k) => ({ pid: k.pid, comm: k.comm, code: k.code })),
     offlined: [...w.guest.state.offlined],
     recordsDelivered: w.vmm.recordsWritten,
-    recordsLost: w.vmm.backlog,
+    recordsLost: w.vmm.recordsLost,
     guestConsole: [...w.guest.state.console],
     hostConsole: [...w.host.console],
   };
