@@ -9,6 +9,7 @@ import { CliError } from './io.js';
 const HELP = `usage: vras guest setup [--refresh] [--no-newer]
        vras guest run [SCENARIO…] [--seed N] [--serial]
        vras guest list
+       vras guest matrix [--json] [--cell QEMU:KERNEL]… [SCENARIO…]
 
 setup   installs QEMU, UEFI, acpica-tools, cpio and the arm64 cross compiler (apt-get, as
         root), downloads the arm64 kernel and busybox into $VRAS_CACHE (default
@@ -22,6 +23,10 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${HELP}\n`);
     return sub === undefined ? 2 : 0;
+  }
+  if (sub === 'matrix') {
+    const { runMatrixCommand } = await import('./guest-matrix.js');
+    return runMatrixCommand(rest);
   }
   if (sub === 'list') {
     for (const s of SCENARIOS)

@@ -33,7 +33,7 @@ export class InjectGuest {
   readonly vm: GuestVm;
   target: QmpTarget | undefined;
 
-  constructor(private readonly options: InjectGuestOptions) {
+  constructor(options: InjectGuestOptions) {
     this.vm = new GuestVm({
       manifest: options.manifest,
       label: options.label ?? 'inject',

@@ -1,0 +1,234 @@
+// The QEMU × kernel conformance matrix: the real-guest scenarios (scenarios.ts) on every cell of
+// {QEMU 7.2 (Debian 12's), QEMU 11.1 (newer.ts)} × {Linux 6.1, 6.12, 7.3}, plus the QMP
+// injection scenario on QEMUs that have `inject-ghes-v2-error`. A scenario a cell cannot run
+// says why instead of passing. The harness's runGroup always boots the manifest's `system` QEMU
+// and `6.1` kernel, so each cell runs on a manifest whose `system` and `6.1` entries are the
+// cell's QEMU and kernel.
+
+import { InjectGuest } from '../inject/guest.js';
+import { parseTemplate, templateBytes } from '../inject/templates.js';
+import type { GuestManifest } from './cache.js';
+import { QEMU_NEWER_NAME } from './newer.js';
+import { groupsFor } from './runner.js';
+import { type GroupResult, runGroup, SCENARIOS, type ScenarioId } from './scenarios.js';
+
+export const MATRIX_QEMUS = ['system', QEMU_NEWER_NAME] as const;
+export const MATRIX_KERNELS = ['6.1', '6.12', '7.3'] as const;
+/** The scenario that injects over QMP (QEMU ≥ 10.2 only). */
+export const QMP_INJECT_SCENARIO = 'qmp-inject';
+
+export interface MatrixScenario {
+  readonly name: string;
+  readonly pass: boolean;
+  /** Why the scenario failed, or why the cell cannot run it. */
+  readonly why?: string;
+  /** True when the cell cannot run the scenario (not a failure of the guest). */
+  readonly notApplicable?: boolean;
+}
+
+export interface MatrixCell {
+  /** QEMU version as QEMU reports it (`7.2.x`, `11.1.x`), or the install name. */
+  readonly qemu: string;
+  readonly kernel: string;
+  readonly scenarios: readonly MatrixScenario[];
+  readonly wallMs: number;
+}
+
+export interface MatrixResult {
+  readonly cells: readonly MatrixCell[];
+  readonly wallMs: number;
+}
+
+export interface CellSpec {
+  /** Install name in the manifest (`system`, `11.1`). */
+  readonly qemu: string;
+  readonly kernel: string;
+}
+
+export interface MatrixOptions {
+  readonly manifest: GuestManifest;
+  readonly cells?: readonly CellSpec[];
+  readonly only?: readonly ScenarioId[];
+  readonly seed?: number;
+  /** Called when a cell is done. */
+  readonly onCell?: (cell: MatrixCell) => void;
+}
+
+export function allCells(): CellSpec[] {
+  return MATRIX_QEMUS.flatMap((qemu) => MATRIX_KERNELS.map((kernel) => ({ qemu, kernel })));
+}
+
+/** Parses `QEMU:KERNEL` (e.g. `11.1:7.3`, `system:6.1`, `7.2:6.1`). */
+export function parseCell(text: string): CellSpec {
+  const m = /^([^:]+):([^:]+)$/.exec(text);
+  if (m === null) throw new Error(`Cannot use cell ${JSON.stringify(text)}: expected QEMU:KERNEL`);
+  const qemu = m[1] === '7.2' ? 'system' : m[1]!;
+  return { qemu, kernel: m[2]! };
+}
+
+/** The manifest as the harness sees it for one cell (its `system` QEMU and `6.1` kernel). */
+export function cellManifest(manifest: GuestManifest, cell: CellSpec): GuestManifest | string {
+  const q = manifest.qemu.find((x) => x.name === cell.qemu);
+  if (q === undefined)
+    return `QEMU ${cell.qemu} is not in the guest setup (run 'bin/vras guest setup')`;
+  const k = manifest.kernels.find((x) => x.series === cell.kernel);
+  if (k === undefined)
+    return `kernel ${cell.kernel} is not in the guest setup (run 'bin/vras guest setup')`;
+  return { ...manifest, qemu: [{ ...q, name: 'system' }], kernels: [{ ...k, series: '6.1' }] };
+}
+
+function qemuLabel(cell: CellSpec): string {
+  return cell.qemu === 'system' ? '7.2' : cell.qemu;
+}
+
+/** The QMP injection scenario: a memory and an ARM record, printed as the codec says. */
+async function qmpInjectScenario(manifest: GuestManifest, cell: CellSpec): Promise<MatrixScenario> {
+  if (cell.qemu === 'system')
+    return {
+      name: QMP_INJECT_SCENARIO,
+      pass: false,
+      notApplicable: true,
+      why: 'QEMU 7.2 has no inject-ghes-v2-error (QEMU >= 10.2 only)',
+    };
+  const guest = new InjectGuest({
+    manifest,
+    qemu: cell.qemu,
+    kernel: cell.kernel,
+    label: `matrix-${cell.qemu}-${cell.kernel}`,
+    runTimeoutMs: 60_000,
+  });
+  try {
+    await guest.start();
+    await guest.injectAndCheck(
+      templateBytes(parseTemplate('memory', ['--pa', '0x41000000', '--severity', 'corrected'])),
+    );
+    await guest.injectAndCheck(
+      templateBytes(parseTemplate('arm', ['-t', 'cache', '-t', 'bus', '--mpidr', '0x80000000'])),
+    );
+    return { name: QMP_INJECT_SCENARIO, pass: true };
+  } catch (e) {
+    return { name: QMP_INJECT_SCENARIO, pass: false, why: (e as Error).message };
+  } finally {
+    await guest.stop();
+  }
+}
+
+function fromGroups(groups: readonly GroupResult[]): MatrixScenario[] {
+  const out: MatrixScenario[] = [];
+  for (const id of SCENARIOS.map((s) => s.id)) {
+    for (const g of groups) {
+      const s = g.scenarios.find((x) => x.id === id);
+      if (s === undefined) continue;
+      out.push(
+        s.ok ? { name: id, pass: true } : { name: id, pass: false, why: s.error ?? 'failed' },
+      );
+    }
+  }
+  return out;
+}
+
+/** Runs one cell: the harness's groups (two at once) and the QMP scenario. */
+export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<MatrixCell> {
+  const started = performance.now();
+  const m = cellManifest(options.manifest, cell);
+  const wantQmp =
+    options.only === undefined || (options.only as readonly string[]).includes(QMP_INJECT_SCENARIO);
+  if (typeof m === 'string') {
+    const names = [
+      ...SCENARIOS.filter((s) => options.only === undefined || options.only.includes(s.id)).map(
+        (s) => s.id as string,
+      ),
+      ...(wantQmp ? [QMP_INJECT_SCENARIO] : []),
+    ];
+    return {
+      qemu: qemuLabel(cell),
+      kernel: cell.kernel,
+      scenarios: names.map((name) => ({ name, pass: false, notApplicable: true, why: m })),
+      wallMs: performance.now() - started,
+    };
+  }
+  const only = options.only?.filter((x) => SCENARIOS.some((s) => s.id === x));
+  const queue: (() => Promise<MatrixScenario[]>)[] = groupsFor(
+    options.only === undefined ? undefined : only,
+  ).map((group) => async () => {
+    const r = await runGroup(group, {
+      manifest: m,
+      ...(only === undefined || options.only === undefined ? {} : { only }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    return fromGroups([r]);
+  });
+  if (wantQmp) queue.push(async () => [await qmpInjectScenario(options.manifest, cell)]);
+  const results: MatrixScenario[] = [];
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const job = queue.shift();
+      if (job === undefined) return;
+      results.push(...(await job()));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const order = [...SCENARIOS.map((s) => s.id as string), QMP_INJECT_SCENARIO];
+  results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  return {
+    qemu: qemuLabel(cell),
+    kernel: cell.kernel,
+    scenarios: results,
+    wallMs: performance.now() - started,
+  };
+}
+
+export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
+  const started = performance.now();
+  const cells: MatrixCell[] = [];
+  for (const spec of options.cells ?? allCells()) {
+    const cell = await runCell(options, spec);
+    cells.push(cell);
+    options.onCell?.(cell);
+  }
+  return { cells, wallMs: performance.now() - started };
+}
+
+/** A table: one row per scenario, one column per cell (PASS, FAIL, n/a). */
+export function formatMatrix(result: MatrixResult): string[] {
+  const names: string[] = [];
+  for (const c of result.cells)
+    for (const s of c.scenarios) if (!names.includes(s.name)) names.push(s.name);
+  const heads = result.cells.map((c) => `${c.qemu}/${c.kernel}`);
+  const w0 = Math.max(8, ...names.map((n) => n.length));
+  const ws = heads.map((h) => Math.max(5, h.length));
+  const lines = [`${'scenario'.padEnd(w0)}  ${heads.map((h, i) => h.padEnd(ws[i]!)).join('  ')}`];
+  for (const n of names) {
+    const cols = result.cells.map((c, i) => {
+      const s = c.scenarios.find((x) => x.name === n);
+      const v = s === undefined ? '-' : s.pass ? 'PASS' : s.notApplicable ? 'n/a' : 'FAIL';
+      return v.padEnd(ws[i]!);
+    });
+    lines.push(`${n.padEnd(w0)}  ${cols.join('  ')}`);
+  }
+  const notes: string[] = [];
+  for (const c of result.cells)
+    for (const s of c.scenarios)
+      if (!s.pass)
+        notes.push(
+          `${c.qemu}/${c.kernel} ${s.name}: ${s.notApplicable ? 'n/a: ' : ''}${(s.why ?? '').split('\n')[0]}`,
+        );
+  if (notes.length > 0) lines.push('', ...notes);
+  return lines;
+}
+
+/** The `--json` shape: `{ cells: [{ qemu, kernel, scenarios: [{ name, pass, why? }] }] }`. */
+export function matrixJson(result: MatrixResult): unknown {
+  return {
+    cells: result.cells.map((c) => ({
+      qemu: c.qemu,
+      kernel: c.kernel,
+      scenarios: c.scenarios.map((s) => ({
+        name: s.name,
+        pass: s.pass,
+        ...(s.why === undefined ? {} : { why: s.why }),
+        ...(s.notApplicable === true ? { notApplicable: true } : {}),
+      })),
+    })),
+  };
+}
