@@ -1,7 +1,8 @@
 // `vras inject`: hands a running VM a hardware error record, like QEMU's scripts/ghes_inject.py
 // but validated first, waiting for the guest's ack between records, and timed.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   bytesToHex,
   type CperRecord,
@@ -11,6 +12,7 @@ import {
   encodeGhesStatusBlock,
   fromJson,
 } from '../codec/index.js';
+import { cacheRoot } from '../guest/cache.js';
 import { type BatchRecord, type BatchReport, deliverBatch } from '../inject/batch.js';
 import { InjectError } from '../inject/errors.js';
 import { type InjectTarget, MemoryTarget, QmpTarget } from '../inject/targets.js';
@@ -181,11 +183,17 @@ async function openTarget(o: CliOptions): Promise<InjectTarget> {
     throw new CliError(
       'inject: give exactly one target: --qmp ADDRESS or --memory FILE (or --dry-run)',
     );
-  if (qmp !== undefined)
-    return QmpTarget.connect(qmp, {
+  if (qmp !== undefined) {
+    const hint = readHestHint(qmp);
+    const target = await QmpTarget.connect(qmp, {
       timeoutMs: int('--timeout', o.values.get('--timeout'), 3000),
       noAckWatch: o.flags.has('--no-ack'),
+      ...(hint === undefined ? {} : { hestHint: hint }),
     });
+    if (target.hestAddress !== undefined && target.hestAddress !== hint)
+      writeHestHint(qmp, target.hestAddress);
+    return target;
+  }
   const { statSync } = await import('node:fs');
   let size: number;
   try {
@@ -201,6 +209,37 @@ async function openTarget(o: CliOptions): Promise<InjectTarget> {
   });
   if (t.note !== undefined) process.stderr.write(`vras inject: note: ${t.note}\n`);
   return t;
+}
+
+/** Where the HEST was found per QMP address ($VRAS_CACHE/inject-hest.json): a one-shot inject
+ *  checks that address with one small pmemsave instead of scanning guest RAM again. */
+function hintFile(): string {
+  return join(cacheRoot(), 'inject-hest.json');
+}
+
+function readHints(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(hintFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function readHestHint(address: string): bigint | undefined {
+  const v = readHints()[address];
+  return v === undefined || !/^0x[0-9a-f]+$/.test(v) ? undefined : BigInt(v);
+}
+
+function writeHestHint(address: string, gpa: bigint): void {
+  try {
+    mkdirSync(cacheRoot(), { recursive: true });
+    writeFileSync(
+      hintFile(),
+      `${JSON.stringify({ ...readHints(), [address]: `0x${gpa.toString(16)}` })}\n`,
+    );
+  } catch {
+    // Only a speed-up: without the file the next run scans again.
+  }
 }
 
 function printReport(r: BatchReport): void {

@@ -15,7 +15,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeHest, HestNotificationType, type StatusBlockContext } from '../codec/index.js';
+import {
+  acpiTableChecksumValid,
+  decodeHest,
+  HestNotificationType,
+  type StatusBlockContext,
+} from '../codec/index.js';
 import { readU64 } from '../engine/index.js';
 import { GuestError } from '../guest/errors.js';
 import { GhesPoster } from '../guest/own-hest.js';
@@ -93,6 +98,8 @@ export interface QmpTargetOptions {
   readonly timeoutMs?: number;
   /** Skip locating the ack register (no ack wait; QEMU's own refusal is then the only guard). */
   readonly noAckWatch?: boolean;
+  /** Where the HEST was last time (checked before use; a full scan when it is not there). */
+  readonly hestHint?: bigint;
 }
 
 export class QmpTarget implements InjectTarget {
@@ -136,7 +143,7 @@ export class QmpTarget implements InjectTarget {
           `QEMU ${v === undefined ? '' : `${v.major}.${v.minor}.${v.micro} `}at ${text} has no ${INJECT_COMMAND} (needs QEMU ≥ 10.2 on arm virt with ras=on); use --memory for the shared-memory method`,
         );
       }
-      if (options.noAckWatch !== true) await target.locate(timeoutMs);
+      if (options.noAckWatch !== true) await target.locate(timeoutMs, options.hestHint);
     } catch (e) {
       client.close();
       throw qmpFailure(e, text);
@@ -152,9 +159,70 @@ export class QmpTarget implements InjectTarget {
     ) as Promise<string>;
   }
 
+  /** GPA of the HEST the ack register came from. */
+  hestAddress: bigint | undefined;
+
+  /** Uses the HEST in `bytes` (found at `gpa`); false when it is not a usable HEST. */
+  private useHest(bytes: Uint8Array, gpa: bigint): boolean {
+    const hest = decodeHest(bytes);
+    const src = hest.sources.find((s) => s.type === 10 && s.sourceId === QMP_SOURCE_ID);
+    if (src === undefined || src.type !== 10)
+      throw new InjectError(
+        'refused',
+        `The guest's HEST has no GHESv2 source ${QMP_SOURCE_ID} (machine type older than virt-10.2?)`,
+      );
+    this.hestAddress = gpa;
+    this.ackAddress = src.readAckRegister.address;
+    this.context = {
+      ...QMP_SOURCE_CONTEXT,
+      errorBlockLength: src.errorStatusBlockLength,
+      notificationType: src.notification.type,
+    };
+    this.limit = Math.min(QEMU_RECORD_LIMIT, src.errorStatusBlockLength);
+    return true;
+  }
+
+  /** Checks a remembered HEST address with one small pmemsave. */
+  private async tryHint(dir: string, gpa: bigint, timeoutMs: number): Promise<boolean> {
+    const file = join(dir, 'hint');
+    try {
+      await this.client.execute(
+        'pmemsave',
+        { val: Number(gpa), size: 4096, filename: file },
+        { timeoutMs },
+      );
+      const mem = new SharedFileMemory(file, gpa, 4096, 'hint');
+      try {
+        const bytes = mem.readAt(0, 4096);
+        if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'HEST') return false;
+        const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+        if (length < 40 || length > 4096) return false;
+        const table = bytes.slice(0, length);
+        if (!acpiTableChecksumValid(table)) return false;
+        return this.useHest(table, gpa);
+      } finally {
+        mem.close();
+      }
+    } catch (e) {
+      if (e instanceof InjectError) throw e;
+      return false;
+    }
+  }
+
   /** Finds the HEST in guest RAM and the QMP source's ack register and block length. */
-  async locate(timeoutMs: number): Promise<void> {
+  async locate(timeoutMs: number, hint?: bigint): Promise<void> {
     const started = performance.now();
+    if (hint !== undefined) {
+      const dir = mkdtempSync(join(tmpdir(), 'vras-inject-'));
+      try {
+        if (await this.tryHint(dir, hint, timeoutMs)) {
+          this.locateMs = performance.now() - started;
+          return;
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     const sizes = (await this.client.execute('query-memory-size-summary', undefined, {
       timeoutMs,
     })) as { 'base-memory': number };
@@ -176,20 +244,7 @@ export class QmpTarget implements InjectTarget {
         const mem = new SharedFileMemory(file, start, Number(end - start), 'pmemsave');
         try {
           const found = findHestInRam(mem);
-          const hest = decodeHest(found.bytes);
-          const src = hest.sources.find((s) => s.type === 10 && s.sourceId === QMP_SOURCE_ID);
-          if (src === undefined || src.type !== 10)
-            throw new InjectError(
-              'refused',
-              `The guest's HEST has no GHESv2 source ${QMP_SOURCE_ID} (machine type older than virt-10.2?)`,
-            );
-          this.ackAddress = src.readAckRegister.address;
-          this.context = {
-            ...QMP_SOURCE_CONTEXT,
-            errorBlockLength: src.errorStatusBlockLength,
-            notificationType: src.notification.type,
-          };
-          this.limit = Math.min(QEMU_RECORD_LIMIT, src.errorStatusBlockLength);
+          this.useHest(found.bytes, found.gpa);
           this.locateMs = performance.now() - started;
           return;
         } catch (e) {
