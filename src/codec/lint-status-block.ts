@@ -193,6 +193,8 @@ class Analysis {
   readonly memoryFailures: MemoryFailure[] = [];
   readonly r: RawBytes;
   readonly kernel: KernelVersion;
+  /** 6.1.y sublevel (default 192, the measured Debian build). */
+  readonly sublevel: number;
   readonly sync: boolean;
   readonly sourceId: number;
 
@@ -202,6 +204,7 @@ class Analysis {
   ) {
     this.r = new RawBytes(bytes);
     this.kernel = ctx.kernel ?? '6.1';
+    this.sublevel = ctx.sublevel ?? 192;
     this.sync = ctx.notificationType === SEA;
     this.sourceId = ctx.sourceId ?? 0;
   }
@@ -866,8 +869,23 @@ function memorySection(a: Analysis, s: Section, sev: GhesSev): boolean {
   return a.memoryFailure(pa, flags, 'memory', s, payload + 16);
 }
 
+/**
+ * First 6.1.y sublevel whose ghes.c tests ARM error types as the UEFI 2.9A bitmask (cache =
+ * bit 1) and prints `Unhandled processor error type 0x%02x: …`: the upstream change "efi/cper:
+ * align ARM CPER type with UEFI 2.9A/2.10 specs" reached 6.1.y in the January 2026 stable
+ * series ("[PATCH 6.1 216/634]"). Measured: Debian's 6.1.192 prints the bitmask form (the
+ * real-guest ARM scenario). The exact first sublevel is our best reading, not measured.
+ */
+export const ARM_BITMASK_FROM_6_1_SUBLEVEL = 162;
+
+/** Whether this kernel reads the ARM error-information type as a bitmask. */
+export function armTypeIsBitmask(kernel: KernelVersion, sublevel = 192): boolean {
+  return kernel === 'newer' || sublevel >= ARM_BITMASK_FROM_6_1_SUBLEVEL;
+}
+
 /** `ghes_handle_arm_hw_error` (linux-guest.md §7.2), in each kernel's shape. */
 function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
+  const bitmask = armTypeIsBitmask(a.kernel, a.sublevel);
   const payload = s.offset + s.headerSize;
   const secSev = ghesSeverity(s.severity);
   const r = a.r;
@@ -917,7 +935,7 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
     }
     const type = r.u8(p + 4);
     const hasPa = (r.u16(p + 2) & 0x10) !== 0;
-    const isCache = a.kernel === 'newer' ? (type & 0x02) !== 0 : type === 0;
+    const isCache = bitmask ? (type & 0x02) !== 0 : type === 0;
     if (isCache && hasPa) {
       const flags = a.kernel === 'newer' && a.sync ? MfFlag.MF_ACTION_REQUIRED : 0;
       queued = a.memoryFailure(r.u64(p + 24), flags, 'arm', s, p + 24);
@@ -925,14 +943,14 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
       a.add(
         'arm.unhandled-type',
         'warning',
-        armUnhandledText(a.kernel, type),
+        armUnhandledText(bitmask, type),
         { kind: 'no-recovery' },
         {
           offset: p + 4,
           field: 'type',
           detail: isCache
             ? `section ${s.index}, error information ${i}: cache error without a valid physical address (validation bit 0x10)`
-            : `section ${s.index}, error information ${i}: only cache errors with a physical address are recovered (${a.kernel === 'newer' ? 'bitmask encoding, cache = 0x02' : 'enumerated encoding, cache = 0'})`,
+            : `section ${s.index}, error information ${i}: only cache errors with a physical address are recovered (${bitmask ? 'bitmask encoding, cache = 0x02' : 'enumerated encoding, cache = 0'})`,
         },
       );
     }
@@ -957,8 +975,8 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
   return queued;
 }
 
-function armUnhandledText(kernel: KernelVersion, type: number): string {
-  if (kernel === '6.1') {
+function armUnhandledText(bitmask: boolean, type: number): string {
+  if (!bitmask) {
     return `[Firmware Warn]: GHES: Unhandled processor error type: ${ARM_TYPE_NAMES[type] ?? 'unknown error'}`;
   }
   const bits = (type & 0x1e) >> 1;
