@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { repoPath } from '../node-util/repo-root.js';
 import {
   cacheRoot,
   type GuestManifest,
@@ -50,8 +50,7 @@ export interface SetupOptions {
   readonly refresh?: boolean;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const VICTIM_SOURCE = join(here, 'victim.c');
+export const VICTIM_SOURCE = repoPath('src', 'guest', 'victim.c');
 
 type Runner = (
   command: string,

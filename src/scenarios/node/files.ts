@@ -3,11 +3,11 @@
 // call loadScenarioFiles() once before looking scenarios up.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoPath } from '../../node-util/repo-root.js';
 import { registerScenarios, type Scenario, scenarioFromJson } from '../index.js';
 
-export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const SCENARIO_DIR = repoPath('src', 'scenarios');
 
 let loaded: Scenario[] | undefined;
 
