@@ -1,6 +1,7 @@
 // Public API of the VMM RAS engine. Browser-safe: no node:*, no clock, no Math.random. The
 // file-backed guest memory for the real-guest harness is in ./node/file-memory.ts, exported
 // separately (`vras/engine/node`).
+export * from './adopt-tables.js';
 export * from './blob-layout.js';
 export * from './boot.js';
 export * from './errors.js';
@@ -16,3 +17,4 @@ export * from './powerpc.js';
 export * from './prng.js';
 export * from './ras-engine.js';
 export * from './soak.js';
+export * from './vmm-ras.js';
