@@ -28,17 +28,34 @@ export const EngineErrorCode = {
   Fatal: 'fatal',
   /** A snapshot that does not match this engine's configuration or schema. */
   BadSnapshot: 'bad-snapshot',
+  /** Migration refused by the configured policy (QEMU's hwpoison blocker, FWNMI in progress). */
+  MigrationBlocked: 'migration-blocked',
   /** A request that makes no sense in the current state (e.g. PowerPC call on an arm machine). */
   InvalidState: 'invalid-state',
 } as const;
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
+/** Where an engine error happened, when it concerns one place (guest memory, an error source). */
+export interface EngineErrorContext {
+  readonly cause?: unknown;
+  /** Guest physical address the error concerns (a block, a pointer's target, a table). */
+  readonly gpa?: bigint;
+  /** HEST source id the error concerns. */
+  readonly sourceId?: number;
+}
+
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
+  /** Guest physical address the error concerns, when there is one (also in the message). */
+  readonly gpa: bigint | undefined;
+  /** Error source the error concerns, when there is one (also in the message). */
+  readonly sourceId: number | undefined;
 
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: EngineErrorCode, message: string, options: EngineErrorContext = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'EngineError';
     this.code = code;
+    this.gpa = options.gpa;
+    this.sourceId = options.sourceId;
   }
 }

@@ -22,6 +22,8 @@ export interface PendingRecord {
   readonly el: 0 | 1;
   /** Coalescing key, e.g. the poisoned page (`0x…`), so a repeated SIGBUS is not queued twice. */
   readonly tag?: string;
+  /** false: write the record but raise no notification (the guest finds it by polling). */
+  readonly notify?: boolean;
 }
 
 export interface SourceCounters {
@@ -105,12 +107,14 @@ export class GhesChannel {
       throw new EngineError(
         EngineErrorCode.RecordTooLarge,
         `Cannot record error on source ${this.id}: the record is ${block.length} bytes, the error status block ${this.source.blockLength}`,
+        { sourceId: this.id },
       );
     }
     if (block.length < 20) {
       throw new EngineError(
         EngineErrorCode.InvalidRecord,
         `Cannot record error on source ${this.id}: a record is at least the 20-byte status block header, got ${block.length} bytes`,
+        { sourceId: this.id },
       );
     }
     const status = (block[0]! | (block[1]! << 8) | (block[2]! << 16) | (block[3]! << 24)) >>> 0;
@@ -120,6 +124,7 @@ export class GhesChannel {
       throw new EngineError(
         EngineErrorCode.InvalidRecord,
         `Cannot record error on source ${this.id}: block_status is 0, the guest would never see or acknowledge the record`,
+        { sourceId: this.id },
       );
     }
   }

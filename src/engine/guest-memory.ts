@@ -61,6 +61,7 @@ export function requireRam(
     throw new EngineError(
       EngineErrorCode.OutOfRam,
       `Cannot access ${what}: ${String(length)} bytes at GPA ${hexAddr(gpa)} are not guest RAM`,
+      { gpa },
     );
   }
   return r;
@@ -97,6 +98,7 @@ export function validateRegions(regions: readonly RamRegion[]): void {
       throw new EngineError(
         EngineErrorCode.InvalidConfig,
         `Cannot use RAM region ${next.name}: it overlaps ${r.name} at GPA ${hexAddr(next.gpa)}`,
+        { gpa: next.gpa },
       );
     }
   }

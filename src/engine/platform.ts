@@ -56,25 +56,69 @@ export interface EngineReport {
   readonly code: string;
   readonly message: string;
   readonly sourceId?: number;
+  /** Guest physical address concerned (a refused pointer's target, a poisoned page, a block). */
+  readonly gpa?: bigint;
 }
+
+/**
+ * What happened to a record, as it happens, so a platform never has to diff `stats()` counters.
+ * `size` is the record's length in bytes (the status block the guest will read).
+ */
+export type EngineEvent =
+  /**
+   * The record is in the guest's error status block (block_status written last). `fromBacklog`:
+   * it waited for the guest's ack and was posted by `service()` or a later `record()`.
+   * `notified`: the source's notification was requested (false for `notify: false` records and
+   * polled sources).
+   */
+  | {
+      readonly kind: 'record-posted';
+      readonly sourceId: number;
+      readonly size: number;
+      readonly tag?: string;
+      readonly fromBacklog: boolean;
+      readonly notified: boolean;
+    }
+  /** The source was busy: the record waits in its backlog at position `depth` (1 = next). */
+  | {
+      readonly kind: 'record-queued';
+      readonly sourceId: number;
+      readonly size: number;
+      readonly tag?: string;
+      readonly depth: number;
+    }
+  /** The backlog was full (also reported as `backlog-overflow`): the record is lost, counted. */
+  | {
+      readonly kind: 'record-dropped';
+      readonly sourceId: number;
+      readonly size: number;
+      readonly tag?: string;
+    };
 
 export interface Platform {
   request(request: PlatformRequest): void;
   report(report: EngineReport): void;
+  /** Optional: record life-cycle events (posted, queued, dropped). */
+  event?(event: EngineEvent): void;
 }
 
 /** A platform that records everything, for tests and the soak run. */
 export class RecordingPlatform implements Platform {
   readonly requests: PlatformRequest[] = [];
   readonly reports: EngineReport[] = [];
+  readonly events: EngineEvent[] = [];
   request(request: PlatformRequest): void {
     this.requests.push(request);
   }
   report(report: EngineReport): void {
     this.reports.push(report);
   }
+  event(event: EngineEvent): void {
+    this.events.push(event);
+  }
   clear(): void {
     this.requests.length = 0;
     this.reports.length = 0;
+    this.events.length = 0;
   }
 }

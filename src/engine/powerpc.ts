@@ -80,6 +80,7 @@ export class PowerPcMachineCheck {
       throw new EngineError(
         EngineErrorCode.InvalidState,
         `Cannot register FWNMI: handler addresses must be below 32 MiB (${hx(reg.sresetAddr)}, ${hx(reg.mceAddr)})`,
+        { gpa: reg.sresetAddr >= FWNMI_LIMIT ? reg.sresetAddr : reg.mceAddr },
       );
     }
     this.registration = { ...reg };
@@ -87,6 +88,11 @@ export class PowerPcMachineCheck {
 
   get registered(): boolean {
     return this.registration !== null;
+  }
+
+  /** A machine check's log is in the guest's hands (delivered, ibm,nmi-interlock not yet called). */
+  get handling(): boolean {
+    return this.inFlight !== null;
   }
 
   /** KVM_EXIT_NMI. Returns how the machine check went to the guest. */
@@ -207,6 +213,12 @@ export class PowerPcMachineCheck {
             mceAddr: big(s.registration.mceAddr),
             rtasAddr: big(s.registration.rtasAddr),
           };
+    if (s.inFlight !== null && !Number.isInteger(s.inFlight)) {
+      throw new EngineError(
+        EngineErrorCode.BadSnapshot,
+        `Cannot restore FWNMI state: inFlight ${JSON.stringify(s.inFlight)} is not a vCPU number`,
+      );
+    }
     this.inFlight = s.inFlight;
     this.queue = s.queue.map((e) => ({
       vcpu: Number(e.vcpu),

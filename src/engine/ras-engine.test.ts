@@ -403,3 +403,158 @@ test('Prng output for seed 1 is pinned', () => {
   assert.deepEqual(got, PINNED);
 });
 const PINNED = [792534090, 3215351813, 160231488, 1151041103];
+
+// ---------------------------------------------------------------------------------------------
+// API gaps reported by the simulator's and the harness's authors
+
+/** An engine error with `code` whose `sourceId`/`gpa` fields are as given (and in the message). */
+function engineErrorAt(
+  fn: () => unknown,
+  code: string,
+  where: { sourceId?: number; gpa?: bigint },
+): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof EngineError, String(e));
+    assert.equal(e.code, code);
+    assert.equal(e.sourceId, where.sourceId);
+    assert.equal(e.gpa, where.gpa);
+    if (where.sourceId !== undefined)
+      assert.match(e.message, new RegExp(`source ${where.sourceId}`));
+    if (where.gpa !== undefined) assert.ok(e.message.includes(`0x${where.gpa.toString(16)}`));
+    return true;
+  });
+}
+
+/** A machine whose only source is GPIO (seed 002's VMM offers no SEA source). */
+const noSeaMachine = { layout: 'hest-addr', sources: [{ id: 0, notification: 7 }] } as const;
+
+test("the AR-fallback SError carries the configured ISS (seed 002's AET UER, DFSC 0x11) when the hypervisor can set it", () => {
+  const t = boot(noSeaMachine, { hypervisor: { injectSErrorEsr: true }, arFallbackIss: 0xc11 });
+  const out = t.engine.onSigbus({ code: 4, hostAddress: HVA + 0x7000n, addressLsb: 12 });
+  assert.equal(out.action, 'serror');
+  assert.deepEqual(t.platform.requests, [{ kind: 'inject-serror', vcpu: 0, iss: 0xc11 }]);
+  assert.deepEqual(t.engine.pendingSError(0), { iss: 0xc11 });
+  const r = t.platform.reports.find((x) => x.code === 'ar-serror')!;
+  assert.match(r.message, /with ISS 0xc11$/);
+  assert.equal(r.gpa, RAM + 0x7000n);
+});
+
+test('without KVM_CAP_ARM_INJECT_SERROR_ESR the configured AR-fallback ISS is not used: the hypervisor default (IMPLEMENTATION DEFINED), and the report says why', () => {
+  const t = boot(noSeaMachine, { hypervisor: { injectSErrorEsr: false }, arFallbackIss: 0xc11 });
+  t.engine.onSigbus({ code: 4, hostAddress: HVA + 0x7000n, addressLsb: 12 });
+  assert.deepEqual(t.platform.requests, [{ kind: 'inject-serror', vcpu: 0 }]);
+  assert.match(
+    t.platform.reports.find((x) => x.code === 'ar-serror')!.message,
+    /without KVM_CAP_ARM_INJECT_SERROR_ESR the configured ISS 0xc11 cannot be set/,
+  );
+  const d = boot(noSeaMachine, { hypervisor: { injectSErrorEsr: true } });
+  d.engine.onSigbus({ code: 4, hostAddress: HVA + 0x7000n, addressLsb: 12 });
+  assert.deepEqual(d.platform.requests, [{ kind: 'inject-serror', vcpu: 0, iss: 0x1000000 }]);
+});
+
+test('an AR-fallback ISS outside bits 24:0 is refused when the engine is built (invalid-syndrome)', () => {
+  const memory = SparseGuestMemory.virt();
+  engineError(
+    () =>
+      new RasEngine({
+        machine: qemuHestAddrMachine(),
+        memory,
+        platform: new RecordingPlatform(),
+        arFallbackIss: 0x2000000,
+      }),
+    'invalid-syndrome',
+  );
+});
+
+test('record({ notify: false }) writes the record but raises no notification, also from the backlog and across a snapshot', () => {
+  const t = boot();
+  assert.equal(t.engine.record(1, soakRecord(1, 1), { notify: false }).status, 'posted');
+  assert.deepEqual(t.memory.read(t.blocks[1]!, 32), soakRecord(1, 1));
+  assert.deepEqual(t.platform.requests, []);
+  assert.equal(t.engine.record(1, soakRecord(2, 1), { notify: false }).status, 'queued');
+  assert.equal(t.engine.record(1, soakRecord(3, 1)).status, 'queued');
+  const snap = JSON.parse(JSON.stringify(t.engine.snapshot()));
+  assert.equal(snap.sources[1].backlog[0].notify, false);
+  const platform = new RecordingPlatform();
+  const dest = new RasEngine({ machine: qemuHestAddrMachine('queue'), memory: t.memory, platform });
+  dest.restore(snap);
+  guestAck(t, 1);
+  assert.equal(dest.service(), 1);
+  assert.deepEqual(t.memory.read(t.blocks[1]!, 32), soakRecord(2, 1));
+  assert.deepEqual(platform.requests, [], 'the restored backlog record stays quiet');
+  guestAck(t, 1);
+  assert.equal(dest.service(), 1);
+  assert.deepEqual(platform.requests, [{ kind: 'ged-event', event: 0x20, sourceId: 1 }]);
+});
+
+test('record events say what happened to each record (source, size, tag, posted from the backlog) without diffing stats()', () => {
+  const t = boot({ layout: 'hest-addr', sources: [{ id: 3, notification: 7, backlogLimit: 1 }] });
+  t.engine.record(3, soakRecord(1, 3), { tag: 'a' });
+  t.engine.record(3, soakRecord(2, 3), { tag: 'b' });
+  t.engine.record(3, soakRecord(3, 3));
+  guestAck(t, 0);
+  t.engine.service();
+  assert.deepEqual(t.platform.events, [
+    { kind: 'record-posted', sourceId: 3, size: 32, tag: 'a', fromBacklog: false, notified: true },
+    { kind: 'record-queued', sourceId: 3, size: 32, tag: 'b', depth: 1 },
+    { kind: 'record-dropped', sourceId: 3, size: 32 },
+    { kind: 'record-posted', sourceId: 3, size: 32, tag: 'b', fromBacklog: true, notified: true },
+  ]);
+  const polled = boot({ layout: 'hest-addr', sources: [{ id: 0, notification: 0 }] });
+  polled.engine.record(0, soakRecord(1, 0));
+  assert.deepEqual(polled.platform.events, [
+    { kind: 'record-posted', sourceId: 0, size: 32, fromBacklog: false, notified: false },
+  ]);
+});
+
+test("QEMU limitation 18 as a policy: refuse-while-poisoned blocks migration with QEMU's message until reset; allow never does", () => {
+  const q = boot(qemuHestAddrMachine('queue'), { migration: 'refuse-while-poisoned' });
+  assert.equal(q.engine.canMigrate(), true);
+  q.engine.onSigbus({ code: 5, hostAddress: HVA + 0x3000n, addressLsb: 12 });
+  assert.equal(q.engine.canMigrate(), false);
+  assert.deepEqual(q.engine.migrationBlockers(), [
+    {
+      code: 'hwpoison',
+      message:
+        "Can't migrate this vm with hardware poisoned memory, please reboot the vm and try again",
+    },
+  ]);
+  engineError(() => q.engine.migrationSnapshot(), 'migration-blocked');
+  q.engine.reset();
+  assert.equal(q.engine.canMigrate(), true);
+  const ours = boot();
+  ours.engine.onSigbus({ code: 5, hostAddress: HVA + 0x3000n, addressLsb: 12 });
+  assert.equal(ours.engine.migrationPolicy, 'allow');
+  assert.deepEqual(ours.engine.migrationBlockers(), []);
+  assert.equal(ours.engine.migrationSnapshot().poison.length, 1);
+});
+
+test('not-acknowledged names the source and its error status block address', () => {
+  const q = boot(qemuHestAddrMachine('reject'));
+  q.engine.record(1, soakRecord(1, 1));
+  engineErrorAt(() => q.engine.record(1, soakRecord(2, 1)), 'not-acknowledged', {
+    sourceId: 1,
+    gpa: q.blocks[1]!,
+  });
+});
+
+test('unknown-source, record-too-large and not-linked name the source', () => {
+  const t = boot();
+  engineErrorAt(() => t.engine.record(9, soakRecord(1, 9)), 'unknown-source', { sourceId: 9 });
+  engineErrorAt(() => t.engine.record(0, new Uint8Array(1025).fill(1)), 'record-too-large', {
+    sourceId: 0,
+  });
+  t.engine.reset();
+  engineErrorAt(() => t.engine.record(1, soakRecord(1, 1)), 'not-linked', { sourceId: 1 });
+});
+
+test('a refused link reports the guest physical address it refused', () => {
+  const t = boot();
+  const platform = new RecordingPlatform();
+  const engine = new RasEngine({ machine: qemuHestAddrMachine(), memory: t.memory, platform });
+  const ptr = new Uint8Array(8);
+  new DataView(ptr.buffer).setBigUint64(0, 0x1_0000_0000_0000n, true);
+  engine.onWritePointer('etc/acpi_table_hest_addr', 0, ptr);
+  assert.equal(platform.reports[0]!.code, 'link-refused');
+  assert.equal(platform.reports[0]!.gpa, 0x1_0000_0000_0000n);
+});

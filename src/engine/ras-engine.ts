@@ -65,6 +65,28 @@ export interface HypervisorCapabilities {
 /** What to do with an action-required error the guest cannot be told about through GHES. */
 export type ArFallback = 'serror' | 'fatal';
 
+/**
+ * Migration while pages are poisoned. `allow` (ours): the poison list, backlog and pending
+ * SErrors travel in the snapshot. `refuse-while-poisoned`: QEMU ≥ 9.0 (06152b89db) refuses
+ * until the VM reboots.
+ */
+export const MigrationPolicy = {
+  Allow: 'allow',
+  RefuseWhilePoisoned: 'refuse-while-poisoned',
+} as const;
+export type MigrationPolicy = (typeof MigrationPolicy)[keyof typeof MigrationPolicy];
+
+/** QEMU's migration/migration.c message (qemu-vmm.md §10). */
+export const QEMU_HWPOISON_MIGRATION_MESSAGE =
+  "Can't migrate this vm with hardware poisoned memory, please reboot the vm and try again";
+
+/** Why the VM cannot migrate now. */
+export interface MigrationBlocker {
+  /** `hwpoison` (RasEngine) or `fwnmi-in-progress` (PowerPcMachineCheck). */
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface RasEngineOptions {
   readonly machine: MachineConfig;
   readonly memory: GuestMemory;
@@ -74,6 +96,15 @@ export interface RasEngineOptions {
   readonly arFallback?: ArFallback;
   /** log2 of the guest's page size, for per-page memory records (default 12). */
   readonly guestPageShift?: number;
+  /**
+   * ISS (bits 24:0) of the virtual SError the engine raises on its own (AR fallback, SEI
+   * sources), e.g. seed 002's AET UER / DFSC 0x11 = 0xc11. Honoured only when the hypervisor has
+   * KVM_CAP_ARM_INJECT_SERROR_ESR; otherwise the hypervisor's IMPLEMENTATION DEFINED default.
+   * Default: IMPLEMENTATION DEFINED (IDS = 1).
+   */
+  readonly arFallbackIss?: number | bigint;
+  /** Default `allow`. */
+  readonly migration?: MigrationPolicy;
 }
 
 export interface RecordOptions {
@@ -81,6 +112,11 @@ export interface RecordOptions {
   /** Exception level the vCPU was at (SEA syndrome: 0 → 0x92000410, 1 → 0x96000410). */
   readonly el?: 0 | 1;
   readonly tag?: string;
+  /**
+   * Default true. false: write the record (now, or from the backlog) but raise no notification
+   * — the guest finds it by polling or through its own abort (the real-guest harness).
+   */
+  readonly notify?: boolean;
 }
 
 export type RecordOutcome =
@@ -160,6 +196,7 @@ export interface EngineSnapshot {
       readonly vcpu: number;
       readonly el: 0 | 1;
       readonly tag?: string;
+      readonly notify?: false;
     }>;
     readonly postedTag?: string;
     readonly counters: SourceCounters;
@@ -174,6 +211,8 @@ export interface EngineSnapshot {
 }
 
 const hx = (v: bigint) => `0x${v.toString(16)}`;
+
+const tagOf = (p: PendingRecord): { tag?: string } => (p.tag === undefined ? {} : { tag: p.tag });
 
 function toHex(bytes: Uint8Array): string {
   let s = '';
@@ -209,6 +248,9 @@ export class RasEngine {
   private readonly hypervisor: HypervisorCapabilities;
   private readonly arFallback: ArFallback;
   private readonly guestPageShift: number;
+  /** The configured SError ISS (validated), before the capability is considered. */
+  private readonly arFallbackIss: number | undefined;
+  readonly migrationPolicy: MigrationPolicy;
   private readonly channels: GhesChannel[];
   private readonly byId = new Map<number, GhesChannel>();
   private link: LinkState | null = null;
@@ -224,6 +266,28 @@ export class RasEngine {
     this.hypervisor = options.hypervisor ?? { injectSErrorEsr: false };
     this.arFallback = options.arFallback ?? 'serror';
     this.guestPageShift = options.guestPageShift ?? 12;
+    this.migrationPolicy = options.migration ?? MigrationPolicy.Allow;
+    if (
+      this.migrationPolicy !== MigrationPolicy.Allow &&
+      this.migrationPolicy !== MigrationPolicy.RefuseWhilePoisoned
+    ) {
+      throw new EngineError(
+        EngineErrorCode.InvalidConfig,
+        `Cannot configure the engine: migration policy ${JSON.stringify(this.migrationPolicy)} is not allow or refuse-while-poisoned`,
+      );
+    }
+    this.arFallbackIss = undefined;
+    if (options.arFallbackIss !== undefined) {
+      try {
+        this.arFallbackIss = validateSErrorIss(options.arFallbackIss);
+      } catch (cause) {
+        throw new EngineError(
+          EngineErrorCode.InvalidSyndrome,
+          `Cannot configure the AR-fallback SError syndrome: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    }
     this.channels = this.layout.sources.map(
       (s, i) => new GhesChannel(s, this.layout.blob.sources[i]!),
     );
@@ -280,18 +344,19 @@ export class RasEngine {
       this.attach(link);
       return true;
     } catch (error) {
-      if (error instanceof EngineError) return this.refuseLink(error.message);
+      if (error instanceof EngineError) return this.refuseLink(error.message, error.gpa);
       throw error;
     }
   }
 
-  private refuseLink(message: string): boolean {
+  private refuseLink(message: string, gpa?: bigint): boolean {
     this.link = null;
     this.region = null;
     this.platform.report({
       level: 'error',
       code: 'link-refused',
       message: `Cannot link RAS tables: ${message}`,
+      ...(gpa === undefined ? {} : { gpa }),
     });
     return false;
   }
@@ -303,6 +368,7 @@ export class RasEngine {
       throw new EngineError(
         EngineErrorCode.HostilePointer,
         `HEST at ${hx(hestGpa)} is not in guest RAM`,
+        { gpa: hestGpa },
       );
     }
     const bytes = this.memory.read(hestGpa, size);
@@ -317,7 +383,7 @@ export class RasEngine {
       throw new EngineError(
         EngineErrorCode.HostilePointer,
         `the table at ${hx(hestGpa)} is not this machine's HEST (${(cause as Error | CodecError).message})`,
-        { cause },
+        { cause, gpa: hestGpa },
       );
     }
     const base = statusAddr - BigInt(this.layout.blob.sources[0]!.slot);
@@ -329,6 +395,7 @@ export class RasEngine {
         throw new EngineError(
           EngineErrorCode.HostilePointer,
           `the HEST at ${hx(hestGpa)} differs from the one laid out at byte ${i} (${field})`,
+          { gpa: hestGpa + BigInt(i) },
         );
       }
     }
@@ -356,6 +423,7 @@ export class RasEngine {
       throw new EngineError(
         EngineErrorCode.HostilePointer,
         `etc/hardware_errors at ${hx(link.base)} (${size} bytes) is not in guest RAM`,
+        { gpa: link.base },
       );
     }
     this.link = link;
@@ -371,6 +439,7 @@ export class RasEngine {
         throw new EngineError(
           EngineErrorCode.HostilePointer,
           `Cannot write ${length} bytes at ${hx(gpa)}: outside the error region ${hx(base)}..${hx(end)}`,
+          { gpa },
         );
       }
     };
@@ -404,6 +473,7 @@ export class RasEngine {
       throw new EngineError(
         EngineErrorCode.UnknownSource,
         `Cannot record error: no error source ${sourceId} (sources: ${[...this.byId.keys()].join(', ')})`,
+        { sourceId },
       );
     }
     return c;
@@ -414,15 +484,17 @@ export class RasEngine {
       throw new EngineError(
         EngineErrorCode.NotLinked,
         `Cannot record error on source ${sourceId}: the firmware has not linked etc/hardware_errors yet`,
+        { sourceId },
       );
     }
     return this.region;
   }
 
   /**
-   * Records one complete Generic Error Status Block on `sourceId` and notifies the guest.
-   * Busy source: `queue` policy → backlog (or `dropped`, reported, when full); `reject` →
-   * EngineError `not-acknowledged` (QEMU's behaviour).
+   * Records one complete Generic Error Status Block on `sourceId` and notifies the guest (unless
+   * `notify: false`). Busy source: `queue` policy → backlog (or `dropped`, reported, when full);
+   * `reject` → EngineError `not-acknowledged` (QEMU's behaviour). Each outcome is also a
+   * platform event (record-posted / record-queued / record-dropped).
    */
   record(sourceId: number, block: Uint8Array, options: RecordOptions = {}): RecordOutcome {
     const c = this.channel(sourceId);
@@ -433,17 +505,20 @@ export class RasEngine {
       vcpu: options.vcpu ?? 0,
       el: options.el ?? 0,
       ...(options.tag === undefined ? {} : { tag: options.tag }),
+      ...(options.notify === false ? { notify: false } : {}),
     };
     this.drain(c, region);
     if (c.backlog.length === 0 && c.isFree(region)) {
-      this.post(c, region, pending);
+      this.post(c, region, pending, false);
       return { status: 'posted', sourceId };
     }
     if (c.source.policy === 'reject') {
       c.counters.rejected++;
+      const gpa = c.blockGpa(region);
       throw new EngineError(
         EngineErrorCode.NotAcknowledged,
-        `Cannot record error on source ${sourceId}: OSPM does not acknowledge previous error, so can not record CPER for current error anymore`,
+        `Cannot record error on source ${sourceId} (error status block at ${hx(gpa)}): OSPM does not acknowledge previous error, so can not record CPER for current error anymore`,
+        { sourceId, gpa },
       );
     }
     if (c.backlog.length >= c.source.backlogLimit) {
@@ -452,14 +527,29 @@ export class RasEngine {
         level: 'error',
         code: 'backlog-overflow',
         sourceId,
-        message: `Dropped a ${block.length}-byte record on source ${sourceId}: the guest has not acknowledged and the backlog holds ${c.backlog.length} records (${c.counters.dropped} dropped so far)`,
+        gpa: c.blockGpa(region),
+        message: `Dropped a ${block.length}-byte record on source ${sourceId} (error status block at ${hx(c.blockGpa(region))}): the guest has not acknowledged and the backlog holds ${c.backlog.length} records (${c.counters.dropped} dropped so far)`,
+      });
+      this.platform.event?.({
+        kind: 'record-dropped',
+        sourceId,
+        size: block.length,
+        ...tagOf(pending),
       });
       return { status: 'dropped', sourceId };
     }
     c.backlog.push(pending);
     c.counters.queued++;
     if (c.backlog.length > c.counters.maxBacklog) c.counters.maxBacklog = c.backlog.length;
-    return { status: 'queued', sourceId, depth: c.backlog.length };
+    const depth = c.backlog.length;
+    this.platform.event?.({
+      kind: 'record-queued',
+      sourceId,
+      size: block.length,
+      depth,
+      ...tagOf(pending),
+    });
+    return { status: 'queued', sourceId, depth };
   }
 
   /** Delivers backlog records whose sources the guest has acknowledged. Returns how many. */
@@ -480,26 +570,41 @@ export class RasEngine {
 
   private drain(c: GhesChannel, region: ErrorRegion): number {
     if (c.backlog.length > 0 && c.isFree(region)) {
-      this.post(c, region, c.backlog.shift()!);
+      this.post(c, region, c.backlog.shift()!, true);
       return 1;
     }
     return 0;
   }
 
-  private post(c: GhesChannel, region: ErrorRegion, record: PendingRecord): void {
+  private post(
+    c: GhesChannel,
+    region: ErrorRegion,
+    record: PendingRecord,
+    fromBacklog: boolean,
+  ): void {
     const seen = c.post(region, record);
     if (seen.hostileSlot !== undefined) {
       this.platform.report({
         level: 'error',
         code: 'hostile-pointer',
         sourceId: c.id,
+        gpa: seen.hostileSlot,
         message: `Source ${c.id}: the error status address register held ${hx(seen.hostileSlot)}, not the block at ${hx(c.blockGpa(region))}; refused to follow it and restored it`,
       });
     }
-    this.notify(c, record);
+    const notified = record.notify !== false && this.notify(c, record);
+    this.platform.event?.({
+      kind: 'record-posted',
+      sourceId: c.id,
+      size: record.block.length,
+      fromBacklog,
+      notified,
+      ...tagOf(record),
+    });
   }
 
-  private notify(c: GhesChannel, record: PendingRecord): void {
+  /** Requests the source's notification; false for polled sources (nothing to raise). */
+  private notify(c: GhesChannel, record: PendingRecord): boolean {
     const s = c.source;
     let request: PlatformRequest | undefined;
     switch (s.notification) {
@@ -525,13 +630,20 @@ export class RasEngine {
       case HestNotificationType.Nmi:
         request = { kind: 'nmi', sourceId: s.id };
         break;
-      case HestNotificationType.ArmSei:
-        request = { kind: 'inject-serror', vcpu: record.vcpu, ...this.defaultSErrorIss() };
+      case HestNotificationType.ArmSei: {
+        const iss = this.ownSErrorIss();
+        request =
+          iss === undefined
+            ? { kind: 'inject-serror', vcpu: record.vcpu }
+            : { kind: 'inject-serror', vcpu: record.vcpu, iss };
         break;
+      }
       default:
         request = undefined; // Polled: the guest finds it on its next poll.
     }
-    if (request !== undefined) this.platform.request(request);
+    if (request === undefined) return false;
+    this.platform.request(request);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -622,7 +734,12 @@ export class RasEngine {
   }
 
   private warn(code: string, message: string, action: SigbusAction, gpa?: bigint): SigbusOutcome {
-    this.platform.report({ level: 'warning', code, message });
+    this.platform.report({
+      level: 'warning',
+      code,
+      message,
+      ...(gpa === undefined ? {} : { gpa }),
+    });
     return gpa === undefined ? { action, message } : { action, gpa, message };
   }
 
@@ -633,12 +750,21 @@ export class RasEngine {
       this.platform.request({ kind: 'fatal', message });
       return { action: 'fatal', message, ...base };
     }
+    const iss = this.ownSErrorIss();
+    const chosen = this.arFallbackIss;
+    const ignored =
+      chosen === undefined
+        ? ''
+        : iss === chosen
+          ? ` with ISS ${hx(BigInt(chosen))}`
+          : ` with the hypervisor's default syndrome: without KVM_CAP_ARM_INJECT_SERROR_ESR the configured ISS ${hx(BigInt(chosen))} cannot be set`;
     this.platform.report({
       level: 'error',
       code: 'ar-serror',
-      message: `${message}; injecting a virtual SError`,
+      ...base,
+      message: `${message}; injecting a virtual SError${ignored}`,
     });
-    this.injectSError({ vcpu });
+    this.requestSError(vcpu, iss);
     return { action: 'serror', message, ...base };
   }
 
@@ -647,6 +773,26 @@ export class RasEngine {
 
   private defaultSErrorIss(): { iss?: number } {
     return this.hypervisor.injectSErrorEsr ? { iss: SERROR_ISS_IMPLEMENTATION_DEFINED } : {};
+  }
+
+  /**
+   * The syndrome of an SError the engine raises on its own: the configured `arFallbackIss` when
+   * the hypervisor can set it, else IMPLEMENTATION DEFINED (explicit with the capability, the
+   * hypervisor's default without).
+   */
+  private ownSErrorIss(): number | undefined {
+    if (this.hypervisor.injectSErrorEsr && this.arFallbackIss !== undefined)
+      return this.arFallbackIss;
+    return this.defaultSErrorIss().iss;
+  }
+
+  private requestSError(vcpu: number, iss: number | undefined): 'requested' | 'coalesced' {
+    if (this.pendingSErrors.has(vcpu)) return 'coalesced';
+    this.pendingSErrors.set(vcpu, iss);
+    this.platform.request(
+      iss === undefined ? { kind: 'inject-serror', vcpu } : { kind: 'inject-serror', vcpu, iss },
+    );
+    return 'requested';
   }
 
   /**
@@ -680,14 +826,7 @@ export class RasEngine {
     } else {
       iss = this.defaultSErrorIss().iss;
     }
-    if (this.pendingSErrors.has(req.vcpu)) return 'coalesced';
-    this.pendingSErrors.set(req.vcpu, iss);
-    this.platform.request(
-      iss === undefined
-        ? { kind: 'inject-serror', vcpu: req.vcpu }
-        : { kind: 'inject-serror', vcpu: req.vcpu, iss },
-    );
-    return 'requested';
+    return this.requestSError(req.vcpu, iss);
   }
 
   /** The vCPU took its pending SError (the platform saw it delivered). */
@@ -768,6 +907,7 @@ export class RasEngine {
           vcpu: p.vcpu,
           el: p.el,
           ...(p.tag === undefined ? {} : { tag: p.tag }),
+          ...(p.notify === false ? { notify: false as const } : {}),
         })),
         ...(c.postedTag === undefined ? {} : { postedTag: c.postedTag }),
         counters: { ...c.counters },
@@ -819,6 +959,7 @@ export class RasEngine {
         vcpu: p.vcpu,
         el: p.el,
         ...(p.tag === undefined ? {} : { tag: p.tag }),
+        ...(p.notify === false ? { notify: false } : {}),
       }));
       c.postedTag = s.postedTag;
       Object.assign(c.counters, s.counters);
@@ -828,6 +969,37 @@ export class RasEngine {
     this.pendingSErrors.clear();
     for (const p of snap.pendingSErrors) this.pendingSErrors.set(p.vcpu, p.iss);
     this.refusedWrites = snap.refusedWrites;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Migration
+
+  /**
+   * Why the VM cannot migrate now: under `refuse-while-poisoned`, QEMU's hwpoison blocker while
+   * any page is poisoned (until reset). Under `allow` (default) never: everything the engine
+   * knows travels in snapshot().
+   */
+  migrationBlockers(): MigrationBlocker[] {
+    if (this.migrationPolicy === MigrationPolicy.RefuseWhilePoisoned && this.poison.size > 0) {
+      return [{ code: 'hwpoison', message: QEMU_HWPOISON_MIGRATION_MESSAGE }];
+    }
+    return [];
+  }
+
+  canMigrate(): boolean {
+    return this.migrationBlockers().length === 0;
+  }
+
+  /** snapshot() for migration: throws `migration-blocked` (QEMU's message) while blocked. */
+  migrationSnapshot(): EngineSnapshot {
+    const blockers = this.migrationBlockers();
+    if (blockers.length > 0) {
+      throw new EngineError(
+        EngineErrorCode.MigrationBlocked,
+        blockers.map((b) => b.message).join('; '),
+      );
+    }
+    return this.snapshot();
   }
 
   /** Host address of a guest physical address (for platforms that must re-poison on restore). */
