@@ -535,7 +535,9 @@ function mainScenarios(m: EngineMachine): Record<string, ScenarioFn> {
  * in either print form: 6.1 uses pr_err; later kernels use dev_err with the
  * `GHES GHES.<id>: [Hardware Error]: ` prefix. Debian's 6.12.107 takes the 6.1 path (the PA is
  * not RAM, nothing is queued) but prints the later way, which the codec's 'newer' (6.17+) model
- * gives only for a record that queues nothing on its path too: an empty one.
+ * gives only for a record that queues nothing on its path too: an empty one. Kernel 7.3 runs
+ * memory_failure from task work, which fails for the unassigned PA and signals the task itself
+ * (the 'newer' model's line, quoted in its finding's detail).
  */
 function forcedSigbusLine(record: Uint8Array, sourceId: number): RegExp {
   const lint = (bytes: Uint8Array, kernel: '6.1' | 'newer') =>
@@ -550,11 +552,21 @@ function forcedSigbusLine(record: Uint8Array, sourceId: number): RegExp {
         { start: BigInt(DIMM_GPA), size: BigInt(DIMM_BYTES) },
       ],
     })
-      .filter((f) => f.code === 'estatus.forced-sigbus')
-      .map((f) => f.message);
+      .filter((f) => f.consequence.kind === 'forced-sigbus')
+      .map((f) =>
+        // memory_failure's own line for the task-work path is quoted in the finding's detail.
+        f.code === 'estatus.forced-sigbus'
+          ? f.message
+          : (/"(.*%s:%d.*)"/.exec(f.detail ?? '')?.[1] ?? ''),
+      )
+      .filter((l) => l.includes('%s:%d'));
   const old = lint(record, '6.1');
   if (old.length === 0) fail(`the codec lint predicts no forced SIGBUS for source ${sourceId}`);
-  const lines = [...old, ...lint(statusBlockBytes(severityOf(record), []), 'newer')];
+  const lines = [
+    ...old,
+    ...lint(statusBlockBytes(severityOf(record), []), 'newer'),
+    ...lint(record, 'newer'),
+  ];
   const quote = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const alternatives = lines.map((l) => quote(l).replace('%s:%d', 'devmem:\\d+'));
   return new RegExp(`^(?:${alternatives.join('|')})$`);

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { readManifest } from '../../src/guest/cache.js';
 import { runGuestSuite, type SuiteResult } from '../../src/guest/runner.js';
-import { SCENARIOS, type ScenarioResult } from '../../src/guest/scenarios.js';
+import { QUEUE_RECORDS, SCENARIOS, type ScenarioResult } from '../../src/guest/scenarios.js';
 import { liveGuestCount } from '../../src/guest/vm.js';
 import { guestManifest } from './support.js';
 
@@ -50,6 +50,15 @@ describe('real arm64 guest scenarios', () => {
       assert.ok(r.latenciesMs.length > 0, 'no write-to-decode latency was measured');
     });
   }
+
+  it('scenario 6 handed every record to the engine at once and saw one ack per record', (t) => {
+    if (guestManifest(t) === undefined) return;
+    const r = byId('queue');
+    assert.equal(r.ok, true, r.error);
+    assert.equal(r.records.length, QUEUE_RECORDS);
+    assert.equal(r.latenciesMs.length, QUEUE_RECORDS, 'one post-to-ack latency per record');
+    assert.equal(new Set(r.records.map((x) => x.hex)).size, QUEUE_RECORDS, 'records are distinct');
+  });
 
   it('runs the whole suite in under two minutes of wall time', (t) => {
     if (guestManifest(t) === undefined) return;
