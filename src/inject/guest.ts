@@ -78,13 +78,32 @@ export class InjectGuest {
     const from = this.vm.console.lines.length;
     const t0 = performance.now();
     const timing = await target.deliver(v.bytes, v.base64, timeoutMs);
-    const header = `Hardware error from APEI Generic Hardware Error Source: ${target.context.sourceId ?? 1}`;
+    const first = await this.expectPrinted(record, target.context.sourceId ?? 1, from, timeoutMs);
+    return {
+      seq: first.seq,
+      lineMs: first.hostMs - t0,
+      sendMs: timing.sendMs,
+      ackMs: timing.ackMs,
+    };
+  }
+
+  /**
+   * Waits for the record printed from `sourceId` after console line `from` and checks its lines
+   * against the codec's Linux printer. Resolves with its sequence number and first line's time.
+   */
+  async expectPrinted(
+    record: Uint8Array,
+    sourceId: number,
+    from: number,
+    timeoutMs = 5000,
+  ): Promise<{ seq: number; hostMs: number; index: number }> {
+    const header = `Hardware error from APEI Generic Hardware Error Source: ${sourceId}`;
     const first = await this.vm.console.waitFor(
       (l) => /^\{\d+\}\[Hardware Error\]: /.test(l.text) && l.text.endsWith(header),
-      { timeoutMs, from, what: 'the record header from the QMP source' },
+      { timeoutMs, from, what: `the record header from source ${sourceId}` },
     );
     const seq = Number(/^\{(\d+)\}/.exec(first.text)![1]);
-    const expected = expectedHardwareErrorLines(record, target.context.sourceId ?? 1, seq);
+    const expected = expectedHardwareErrorLines(record, sourceId, seq);
     const prefix = `{${seq}}[Hardware Error]: `;
     let count = 0;
     await this.vm.console.waitFor((l) => l.text.startsWith(prefix) && ++count >= expected.length, {
@@ -96,8 +115,8 @@ export class InjectGuest {
       (r) => r.seq === seq,
     );
     if (got === undefined) throw new GuestError('mismatch', `record {${seq}} vanished`);
-    assertLines(got.lines, expected, `record {${seq}} from the QMP source`);
-    return { seq, lineMs: first.hostMs - t0, sendMs: timing.sendMs, ackMs: timing.ackMs };
+    assertLines(got.lines, expected, `record {${seq}} from source ${sourceId}`);
+    return { seq, hostMs: first.hostMs, index: first.index };
   }
 
   async stop(): Promise<void> {
