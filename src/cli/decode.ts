@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import {
   annotate,
   ByteReader,
+  CODEC_MEANINGS,
   CodecError,
   cperRecordToStatusBlock,
   type DetectedKind,
@@ -192,7 +193,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function table<T>(bytes: Uint8Array, read: (r: ByteReader) => T, structure: string): string {
-  const a = annotate(bytes, read, { structure });
+  const a = annotate(bytes, read, { structure, meanings: CODEC_MEANINGS });
   const text = formatTable(a.rows);
   if (a.error !== undefined) {
     process.stdout.write(`${text}\n`);

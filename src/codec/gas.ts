@@ -67,15 +67,16 @@ export function systemMemoryGas(address: bigint): Gas {
   };
 }
 
-export function readGas(r: ByteReader): Gas {
+/** Reads a GAS; `name` is what the trace calls it (`Error Status Address`, `Read Ack Register`). */
+export function readGas(r: ByteReader, name = 'GAS'): Gas {
   r.need(GAS_SIZE, 'GAS');
-  return {
+  return r.scoped(name, () => ({
     addressSpaceId: r.u8('addressSpaceId'),
     registerBitWidth: r.u8('registerBitWidth'),
     registerBitOffset: r.u8('registerBitOffset'),
     accessSize: r.u8('accessSize'),
     address: r.u64('address'),
-  };
+  }));
 }
 
 export function writeGas(w: ByteWriter, value: Gas): void {

@@ -7,7 +7,7 @@ import { type CperTimestamp, readCperTimestamp, writeCperTimestamp } from './cpe
 import { CodecError, CodecErrorCode } from './errors.js';
 import { type Guid, guidBytes, guidFromBytes, isGuid, NIL_GUID } from './guid.js';
 import { ByteReader, type FieldTrace } from './reader.js';
-import type { SectionBody } from './section.js';
+import { type SectionBody, sectionCodecFor } from './section.js';
 import { decodeSectionBody, encodeSectionBody } from './sections/index.js';
 import { ByteWriter } from './writer.js';
 
@@ -91,6 +91,12 @@ function readGuidCached(r: ByteReader, field: string, cache: GuidCache): Guid {
   return cache.text;
 }
 
+/** Name of a section body's structure in errors and tables: `memory section`, `arm section`. */
+function sectionStructure(guid: Guid): string {
+  const codec = sectionCodecFor(guid);
+  return codec === undefined ? 'section body' : `${codec.kind} section`;
+}
+
 /**
  * Reads one entry; `r` must hold the whole entry (header and body) from its offset. The body is
  * decoded through the section registry and stays opaque when its codec does not take it.
@@ -120,7 +126,10 @@ export function readGenericErrorData(r: ByteReader): GenericErrorDataEntry {
       },
     );
   }
-  const body = decodeSectionBody(sectionType, r.sub(errorDataLength, 'section body'));
+  const body = decodeSectionBody(
+    sectionType,
+    r.sub(errorDataLength, sectionStructure(sectionType)),
+  );
   if (timestamp === undefined) {
     return { sectionType, errorSeverity, revision, validationBits, flags, fruId, fruText, body };
   }

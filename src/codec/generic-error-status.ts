@@ -147,6 +147,7 @@ export interface GhesStatusDecodeOptions {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+const ENTRY_STRUCTURE = 'Generic Error Data Entry';
 
 /**
  * Reads a status block at `r.offset`; only `cper_estatus_len` bytes are consumed, so `r` may
@@ -163,8 +164,8 @@ export function readGhesStatusBlock(r: ByteReader): GhesStatusBlock {
       start + 4,
     );
   }
-  // The entries are read straight from `r` (no sub-reader per window: each costs a DataView);
-  // every entry is checked to fit inside Data Length before it is read.
+  // Every entry is checked to fit inside Data Length before it is read, each through its own
+  // window (sub-readers share the parent's DataView, so they cost one small object).
   r.need(h.dataLength, 'data length');
   const dataEnd = r.offset + h.dataLength;
   const entries: GenericErrorDataEntry[] = [];
@@ -182,7 +183,7 @@ export function readGhesStatusBlock(r: ByteReader): GhesStatusBlock {
         (bytes[at + 27]! << 24)) >>>
       0;
     if (errorDataLength > left - headerSize) break;
-    entries.push(readGenericErrorData(r));
+    entries.push(readGenericErrorData(r.sub(headerSize + errorDataLength, ENTRY_STRUCTURE)));
   }
   const trailing =
     r.offset === dataEnd ? undefined : r.bytesCopy(dataEnd - r.offset, 'trailing entry bytes');

@@ -52,7 +52,7 @@ function readGhesFields(r: ByteReader) {
     recordsToPreallocate: r.u32('recordsToPreallocate'),
     maxSectionsPerRecord: r.u32('maxSectionsPerRecord'),
     maxRawDataLength: r.u32('maxRawDataLength'),
-    errorStatusAddress: readGas(r),
+    errorStatusAddress: readGas(r, 'Error Status Address'),
     notification: readHestNotification(r),
     errorStatusBlockLength: r.u32('errorStatusBlockLength'),
   };
@@ -94,7 +94,7 @@ export function readHestGhesV2(r: ByteReader): HestGhesV2 {
   return {
     type: 10,
     ...readGhesFields(r),
-    readAckRegister: readGas(r),
+    readAckRegister: readGas(r, 'Read Ack Register'),
     readAckPreserve: r.u64('readAckPreserve'),
     readAckWrite: r.u64('readAckWrite'),
   };

@@ -100,23 +100,25 @@ export function parseHestNotificationType(text: string): number | undefined {
 }
 
 export function readHestNotification(r: ByteReader): HestNotification {
-  r.need(HEST_NOTIFICATION_SIZE, 'notification');
-  const type = r.u8('type');
-  const lengthAt = r.offset;
-  const length = r.u8('length');
-  if (length !== HEST_NOTIFICATION_SIZE) {
-    r.invalid('length', `is ${length}, must be ${HEST_NOTIFICATION_SIZE}`, lengthAt);
-  }
-  return {
-    type,
-    configurationWriteEnable: r.u16('configurationWriteEnable'),
-    pollInterval: r.u32('pollInterval'),
-    vector: r.u32('vector'),
-    switchToPollingThresholdValue: r.u32('switchToPollingThresholdValue'),
-    switchToPollingThresholdWindow: r.u32('switchToPollingThresholdWindow'),
-    errorThresholdValue: r.u32('errorThresholdValue'),
-    errorThresholdWindow: r.u32('errorThresholdWindow'),
-  };
+  return r.scoped('Notification', () => {
+    r.need(HEST_NOTIFICATION_SIZE, 'notification');
+    const type = r.u8('type');
+    const lengthAt = r.offset;
+    const length = r.u8('length');
+    if (length !== HEST_NOTIFICATION_SIZE) {
+      r.invalid('length', `is ${length}, must be ${HEST_NOTIFICATION_SIZE}`, lengthAt);
+    }
+    return {
+      type,
+      configurationWriteEnable: r.u16('configurationWriteEnable'),
+      pollInterval: r.u32('pollInterval'),
+      vector: r.u32('vector'),
+      switchToPollingThresholdValue: r.u32('switchToPollingThresholdValue'),
+      switchToPollingThresholdWindow: r.u32('switchToPollingThresholdWindow'),
+      errorThresholdValue: r.u32('errorThresholdValue'),
+      errorThresholdWindow: r.u32('errorThresholdWindow'),
+    };
+  });
 }
 
 export function writeHestNotification(w: ByteWriter, value: HestNotification): void {

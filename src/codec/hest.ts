@@ -180,6 +180,10 @@ export function hestSourceSize(source: HestErrorSource): number {
 export function readHestSource(r: ByteReader): HestErrorSource {
   r.need(2, 'type');
   const type = r.bytes[r.offset]! | (r.bytes[r.offset + 1]! << 8);
+  return r.scoped(hestSourceTypeName(type), () => readHestSourceBody(r, type));
+}
+
+function readHestSourceBody(r: ByteReader, type: number): HestErrorSource {
   switch (type) {
     case 0:
       return readHestIa32MachineCheck(r);

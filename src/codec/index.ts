@@ -23,6 +23,7 @@ export * from './lint.js';
 export * from './lint-hest.js';
 export * from './lint-status-block.js';
 export * from './linux-format.js';
+export * from './meanings.js';
 export * from './qemu-hest.js';
 export * from './reader.js';
 export * from './rtas.js';

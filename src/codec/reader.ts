@@ -27,6 +27,8 @@ export class ByteReader {
    */
   trace: FieldTrace[] | undefined;
   private readonly view: DataView;
+  /** What traced fields are attributed to while inside `scoped()`. */
+  private scopeName: string | undefined;
 
   constructor(
     bytes: Uint8Array,
@@ -34,6 +36,8 @@ export class ByteReader {
     offset = 0,
     end = bytes.length,
     trace?: FieldTrace[],
+    /** The parent's view of the same bytes (sub-readers share it: a DataView is not free). */
+    view?: DataView,
   ) {
     if (offset < 0 || end > bytes.length || offset > end) {
       throw new CodecError(
@@ -46,7 +50,7 @@ export class ByteReader {
     this.offset = offset;
     this.end = end;
     this.trace = trace;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   get remaining(): number {
@@ -71,7 +75,14 @@ export class ByteReader {
   /** A reader over the next `length` bytes, for an embedded structure; advances this reader. */
   sub(length: number, structure: string, field = structure): ByteReader {
     this.need(length, field);
-    const r = new ByteReader(this.bytes, structure, this.offset, this.offset + length, this.trace);
+    const r = new ByteReader(
+      this.bytes,
+      structure,
+      this.offset,
+      this.offset + length,
+      this.trace,
+      this.view,
+    );
     this.offset += length;
     return r;
   }
@@ -170,7 +181,24 @@ export class ByteReader {
   }
 
   private record(size: number, field: string, value: FieldTrace['value']): void {
-    this.trace!.push({ offset: this.offset, size, structure: this.structure, field, value });
+    const structure = this.scopeName ?? this.structure;
+    this.trace!.push({ offset: this.offset, size, structure, field, value });
+  }
+
+  /**
+   * Runs `read` with the fields it reads attributed to `structure` in the trace (an embedded
+   * structure read from the same window: a GAS, a notification structure). Errors keep naming
+   * the reader's own structure. Without a trace it only calls `read`.
+   */
+  scoped<T>(structure: string, read: () => T): T {
+    if (this.trace === undefined) return read();
+    const outer = this.scopeName;
+    this.scopeName = structure;
+    try {
+      return read();
+    } finally {
+      this.scopeName = outer;
+    }
   }
 
   /** Raises an Invalid error about `field` at `offset` (default: the current offset). */
