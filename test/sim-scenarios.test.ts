@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RasEngine } from '../src/engine/index.js';
+import { PowerPcMachineCheck, RasEngine, VmmRas } from '../src/engine/index.js';
 import {
   allScenarios,
   armScenarioWorld,
@@ -11,7 +11,13 @@ import {
   scenarioFromJson,
 } from '../src/scenarios/index.js';
 import { loadScenarioFiles } from '../src/scenarios/node/files.js';
-import { type ArmWorld, SimError, type VmmProfile } from '../src/sim/index.js';
+import {
+  type ArmWorld,
+  buildPpcWorld,
+  SimError,
+  type TraceEvent,
+  type VmmProfile,
+} from '../src/sim/index.js';
 import { readShared } from './support/shared.js';
 
 /**
@@ -163,14 +169,96 @@ describe('scenario catalogue', () => {
     assert.ok(a.length > 0);
   });
 
-  it("the VMM component is the engine itself: a RasEngine, and its snapshot is the engine's", () => {
+  const events = (trace: { readonly events: readonly TraceEvent[] }, ev: string, src = 'vmm') =>
+    trace.events.filter((e) => e.ev === ev && e.src.endsWith(src));
+
+  it("the VMM component is the engine itself: a VmmRas around a RasEngine, and its snapshot is the engine's", () => {
     const { world } = runScenario(scenarioByName('ar-sea')!, 1n);
     const vmm = (world as ArmWorld).vmm;
+    assert.ok(vmm.ras instanceof VmmRas);
     assert.ok(vmm.engine instanceof RasEngine);
+    assert.equal(vmm.ras.ghes, vmm.engine);
     assert.equal(vmm.engine.stats().sources[0]?.posted, 1);
-    const snap = world.sim.snapshot().components.vmm as { engine: { schema: string } };
-    assert.equal(snap.engine.schema, 'vras/engine-snapshot/v1');
-    assert.deepEqual(snap.engine, JSON.parse(JSON.stringify(vmm.engine.snapshot())));
+    const snap = world.sim.snapshot().components.vmm as {
+      ras: { schema: string; ghes: { schema: string } };
+    };
+    assert.equal(snap.ras.schema, 'vras/vmm-ras-snapshot/v1');
+    assert.equal(snap.ras.ghes.schema, 'vras/engine-snapshot/v1');
+    assert.deepEqual(snap.ras, JSON.parse(JSON.stringify(vmm.ras.snapshot())));
+  });
+
+  it("the PowerPC VMM's FWNMI state is in the same VmmRas snapshot (no separate engine snapshot)", () => {
+    const world = buildPpcWorld(1n, [{ kernel: 'new', vmm: 'new', where: 'user' }]);
+    world.sim.run({ untilNs: 500_000_000 });
+    const vm = world.vms[0]!;
+    assert.ok(vm.vmm.engine instanceof PowerPcMachineCheck);
+    assert.equal(vm.vmm.ras?.powerpc, vm.vmm.engine);
+    const snap = world.sim.snapshot().components[`${vm.prefix}.vmm`] as {
+      ras: { schema: string; ghes: null; powerpc: { registration: { mceAddr: string } } };
+    };
+    assert.equal(snap.ras.schema, 'vras/vmm-ras-snapshot/v1');
+    assert.equal(snap.ras.ghes, null);
+    assert.equal(snap.ras.powerpc.registration.mceAddr, '0x7400');
+  });
+
+  it("serror-vmm-esr: the VMM's chosen ISS 0xc11 reaches the guest with KVM_CAP_ARM_INJECT_SERROR_ESR, KVM's IMPLEMENTATION DEFINED default without it", () => {
+    const chosen = runScenario(scenarioByName('serror-vmm-esr')!, 1n).world.sim.trace;
+    assert.deepEqual(
+      events(chosen, 'request').map((e) => e.iss),
+      ['0xc11'],
+    );
+    assert.deepEqual(
+      events(chosen, 'serror', 'guest.kernel').map((e) => e.esr),
+      ['0xbe000c11'],
+    );
+    const ids = runScenario(scenarioByName('serror-vmm-ids')!, 1n).world.sim.trace;
+    assert.deepEqual(events(ids, 'request'), [
+      { t: 1000006100, src: 'vmm', ev: 'request', kind: 'inject-serror', vcpu: 0 },
+    ]);
+    assert.deepEqual(
+      events(ids, 'serror', 'guest.kernel').map((e) => e.esr),
+      ['0xbf000000'],
+    );
+  });
+
+  it("migration under the QEMU profile is refused with QEMU's hwpoison message once a page is poisoned; the vras profile migrates", () => {
+    const qemu = runScenario(scenarioByName('migration-qemu-refused')!, 1n).world.sim.trace;
+    assert.deepEqual(
+      events(qemu, 'migration').map((e) => [e.allowed, e.reason]),
+      [
+        [true, undefined],
+        [
+          false,
+          "Can't migrate this vm with hardware poisoned memory, please reboot the vm and try again",
+        ],
+      ],
+    );
+    const vras = runScenario(scenarioByName('migration-mid-flow')!, 1n).world.sim.trace;
+    assert.deepEqual(
+      events(vras, 'migration').map((e) => [e.allowed, e.poisonedPages]),
+      [
+        [true, 0],
+        [true, 1],
+      ],
+    );
+  });
+
+  it("a harness record posted without notification raises none, as the engine's record event says", () => {
+    const trace = runScenario(scenarioByName('sea-invalid-address')!, 1n).world.sim.trace;
+    const written = events(trace, 'record-written');
+    assert.equal(written.length, 1);
+    assert.equal(written[0]!.notified, false);
+    assert.deepEqual(events(trace, 'request'), []);
+  });
+
+  it("traces each record from the engine's events: backlog records marked fromBacklog, sizes given, no counter diffing", () => {
+    const { world } = runScenario(scenarioByName('unacked-backlog')!, 1n);
+    const written = events(world.sim.trace, 'record-written');
+    const queued = events(world.sim.trace, 'record-queued');
+    assert.ok(queued.length > 0);
+    assert.equal(written.filter((e) => e.fromBacklog === true).length, queued.length);
+    assert.ok(written.every((e) => e.size === 172));
+    assert.equal(written.length, (world as ArmWorld).vmm.recordsWritten);
   });
 
   /** 16 scrubbed UEs 10 µs apart on QEMU 10.2's machine, faster than the guest acknowledges. */
@@ -208,6 +296,7 @@ describe('scenario catalogue', () => {
     'polled-corrected',
     'serror-vmm-esr',
     'unacked-backlog',
+    'migration-qemu-refused',
   ]) {
     it(`${name} gives the same trace when snapshotted and restored at any event`, () => {
       const s = scenarioByName(name)!;

@@ -592,19 +592,21 @@ export class RasEngine {
         message: `Source ${c.id}: the error status address register held ${hx(seen.hostileSlot)}, not the block at ${hx(c.blockGpa(region))}; refused to follow it and restored it`,
       });
     }
-    const notified = record.notify !== false && this.notify(c, record);
+    // The event first: the record is in guest memory before the guest is told about it.
+    const notification = record.notify === false ? undefined : this.notification(c, record);
     this.platform.event?.({
       kind: 'record-posted',
       sourceId: c.id,
       size: record.block.length,
       fromBacklog,
-      notified,
+      notified: notification !== undefined,
       ...tagOf(record),
     });
+    if (notification !== undefined) this.platform.request(notification);
   }
 
-  /** Requests the source's notification; false for polled sources (nothing to raise). */
-  private notify(c: GhesChannel, record: PendingRecord): boolean {
+  /** The request that notifies the guest of a record on `c` (none for polled sources). */
+  private notification(c: GhesChannel, record: PendingRecord): PlatformRequest | undefined {
     const s = c.source;
     let request: PlatformRequest | undefined;
     switch (s.notification) {
@@ -641,9 +643,7 @@ export class RasEngine {
       default:
         request = undefined; // Polled: the guest finds it on its next poll.
     }
-    if (request === undefined) return false;
-    this.platform.request(request);
-    return true;
+    return request;
   }
 
   // -------------------------------------------------------------------------------------------

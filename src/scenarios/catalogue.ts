@@ -28,6 +28,9 @@ export const VICTIM = {
   earlyKill: false,
 } as const;
 
+/** Seed 002's VMM-chosen virtual SError syndrome: AET UER (3 << 10), DFSC 0x11. */
+export const SEED_002_SERROR_ISS = 0xc11;
+
 export const hpaOf = (gpa: bigint): bigint => HOST_RAM_BASE + (gpa - 0x4000_0000n);
 
 /** One PowerPC cell's expected result (seed 004). */
@@ -170,13 +173,45 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'serror-vmm-esr',
     summary:
-      'an SError KVM could not contain → APEI → SIGBUS AR → a VMM with no SEA source injects a virtual SError with its ESR (IMPLEMENTATION DEFINED, seed 002) → guest panics',
-    expect: { guestPanic: 'Asynchronous SError Interrupt', hostPanic: false },
+      'an SError KVM could not contain → APEI → SIGBUS AR → a VMM with no SEA source injects a virtual SError with its own ESR (AET UER, DFSC 0x11: ISS 0xc11, seed 002) through KVM_CAP_ARM_INJECT_SERROR_ESR → guest panics',
+    expect: {
+      guestPanic: 'Asynchronous SError Interrupt',
+      hostPanic: false,
+      guestLines: ['SError Interrupt on CPU0, code 0x00000000be000c11 -- SError'],
+    },
     build: armScenarioWorld(
       {
         mode: 'firmware-first',
         machine: 'qemu-7.2',
         arNotification: 'serror',
+        serrorIss: SEED_002_SERROR_ISS,
+        processes: [VICTIM],
+      },
+      [
+        {
+          atNs: SEC,
+          target: 'hw.cpu0',
+          message: { kind: 'raise-serror', aet: 3, hpa: hpaOf(VICTIM.gpa) },
+        },
+      ],
+    ),
+  },
+  {
+    name: 'serror-vmm-ids',
+    summary:
+      "the same VMM on a host without KVM_CAP_ARM_INJECT_SERROR_ESR: its chosen ISS cannot be set, so the virtual SError has KVM's IMPLEMENTATION DEFINED syndrome (0xbf000000) → guest panics",
+    expect: {
+      guestPanic: 'Asynchronous SError Interrupt',
+      hostPanic: false,
+      guestLines: ['SError Interrupt on CPU0, code 0x00000000bf000000 -- SError'],
+    },
+    build: armScenarioWorld(
+      {
+        mode: 'firmware-first',
+        machine: 'qemu-7.2',
+        arNotification: 'serror',
+        injectSerrorEsr: false,
+        serrorIss: SEED_002_SERROR_ISS,
         processes: [VICTIM],
       },
       [

@@ -17,8 +17,9 @@ import {
   type GuestMemory,
   type Platform,
   type PlatformRequest,
-  PowerPcMachineCheck,
-  type PowerPcSnapshot,
+  type PowerPcMachineCheck,
+  VmmRas,
+  type VmmRasSnapshot,
 } from '../engine/index.js';
 import type { Component, Link, SimContext } from './simulation.js';
 
@@ -163,7 +164,9 @@ export class PpcVmm implements Component<PpcVmmMessage>, Platform {
   readonly #ctx: SimContext;
   readonly #version: PpcVmmVersion;
   readonly #guest: Link<PseriesGuestMessage>;
-  /** The engine (new VMM only). */
+  /** The engine (new VMM only): a VmmRas with PowerPC machine checks, one snapshot. */
+  readonly ras: VmmRas | null;
+  /** Its PowerPC machine-check handler (`ras.powerpc`). */
   readonly engine: PowerPcMachineCheck | null;
   /** The interrupted contexts of machine checks the engine holds, oldest first (sim metadata). */
   #sites: PpcMachineCheckSite[] = [];
@@ -181,7 +184,11 @@ export class PpcVmm implements Component<PpcVmmMessage>, Platform {
     this.#ctx = ctx;
     this.#version = deps.version;
     this.#guest = ctx.link<PseriesGuestMessage>(deps.guest);
-    this.engine = deps.version === 'new' ? new PowerPcMachineCheck(deps.memory, this) : null;
+    this.ras =
+      deps.version === 'new'
+        ? new VmmRas({ memory: deps.memory, platform: this, powerpc: {} })
+        : null;
+    this.engine = this.ras?.powerpc ?? null;
   }
   receive(m: PpcVmmMessage): void {
     const engine = this.engine;
@@ -253,14 +260,14 @@ export class PpcVmm implements Component<PpcVmmMessage>, Platform {
   }
   snapshot(): Record<string, unknown> {
     return {
-      engine: this.engine?.snapshot() ?? null,
+      ras: this.ras?.snapshot() ?? null,
       sites: this.#sites,
       terminated: this.terminated,
       console: this.console,
     };
   }
   restore(s: Record<string, unknown>): void {
-    if (this.engine !== null) this.engine.restore(s.engine as PowerPcSnapshot);
+    if (this.ras !== null) this.ras.restore(s.ras as VmmRasSnapshot);
     this.#sites = [...(s.sites as PpcMachineCheckSite[])];
     this.terminated = s.terminated as string | null;
     this.console.length = 0;

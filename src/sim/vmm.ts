@@ -2,30 +2,37 @@
 // component owns a RasEngine and is only its adapter to the simulation. It feeds the engine what
 // a VMM process sees — the firmware's fw_cfg WRITE_POINTER at boot, SIGBUS from the host kernel
 // (AO) or from KVM_RUN returning with a signal pending (AR), records the real-guest harness
-// writes from outside, migration — and implements the engine's Platform by scheduling each
-// request on KVM with an explicit latency (SEA injection, KVM_SET_VCPU_EVENTS for a virtual
-// SError, the GED interrupt line). The engine has no clock: while it holds a backlog, the
-// adapter calls service() every SERVICE_NS (the read-ack register is guest RAM, so no exit tells
-// the VMM when the guest acknowledged).
+// writes from outside (with or without a notification: the engine's `notify` option), migration
+// (the engine's own migrationBlockers() and VmmRas snapshot) — and implements the engine's
+// Platform by scheduling each request on KVM with an explicit latency (SEA injection,
+// KVM_SET_VCPU_EVENTS for a virtual SError, the GED interrupt line) and tracing the engine's
+// record events (posted, queued). The engine has no clock: while it holds a backlog, the adapter
+// calls service() every SERVICE_NS (the read-ack register is guest RAM, so no exit tells the VMM
+// when the guest acknowledged).
 //
 // VMM profiles (both are engine configurations, nothing is re-implemented here):
 // - 'vras': every source queues when busy (BusyPolicy.Queue); an AR error the guest cannot be
-//   told about through GHES becomes a virtual SError (arFallback 'serror', seed 002).
+//   told about through GHES becomes a virtual SError (arFallback 'serror', seed 002) with the
+//   VMM's chosen ISS when KVM can set it; migration is allowed with poisoned pages.
 // - 'qemu': QEMU's behaviour — a busy source rejects the record (BusyPolicy.Reject: "OSPM does
-//   not acknowledge previous error"; on the SEA path the VM dies) and arFallback 'fatal'.
+//   not acknowledge previous error"; on the SEA path the VM dies), arFallback 'fatal', and
+//   migration refused while a page is poisoned (MigrationPolicy 'refuse-while-poisoned').
 
 import type { GuestMemory } from '../engine/index.js';
 import {
   BusyPolicy,
   EngineError,
   EngineErrorCode,
+  type EngineEvent,
   type EngineReport,
-  type EngineSnapshot,
   type MachineConfig,
+  MigrationPolicy,
   type Platform,
   type PlatformRequest,
-  RasEngine,
+  type RasEngine,
   SigbusCode,
+  VmmRas,
+  type VmmRasSnapshot,
 } from '../engine/index.js';
 import type { KvmToVmm, VmmRequest } from './kvm.js';
 import type { MemoryErrorReport, RecordPort } from './ports.js';
@@ -73,6 +80,11 @@ export interface VmmDeps {
   readonly profile?: VmmProfile;
   /** KVM_CAP_ARM_INJECT_SERROR_ESR. */
   readonly injectSErrorEsr: boolean;
+  /**
+   * ISS the VMM chooses for the virtual SError it raises on its own (seed 002: AET UER, DFSC
+   * 0x11 = 0xc11); used by the engine only with KVM_CAP_ARM_INJECT_SERROR_ESR.
+   */
+  readonly serrorIss?: number;
 }
 
 /** The machine with every source's busy policy set for `profile`. */
@@ -81,26 +93,17 @@ export function machineForProfile(machine: MachineConfig, profile: VmmProfile): 
   return { ...machine, sources: machine.sources.map((s) => ({ ...s, policy })) };
 }
 
-const NOTIFICATIONS = new Set<PlatformRequest['kind']>([
-  'inject-sea',
-  'ged-event',
-  'interrupt',
-  'sdei-event',
-  'nmi',
-]);
-
 export class Vmm implements Component<VmmMessage>, Platform {
   readonly id: string;
+  /** Everything the VMM knows about RAS, with one snapshot (the GHES engine inside). */
+  readonly ras: VmmRas;
+  /** The GHES engine (`ras.ghes`). */
   readonly engine: RasEngine;
   readonly #ctx: SimContext;
   readonly #deps: VmmDeps;
   readonly #kvm: Link<VmmRequest>;
   readonly #self: Link<VmmMessage>;
   #servicePending = false;
-  /** Set while the adapter posts a record whose notification must not be raised. */
-  #quiet = false;
-  /** While an engine call runs: its requests' and reports' trace events, emitted after it. */
-  #deferred: (() => void)[] | null = null;
   /** Harness records the engine refused for another reason than its counters show (unlinked, …). */
   #refused = 0;
 
@@ -111,13 +114,18 @@ export class Vmm implements Component<VmmMessage>, Platform {
     this.#kvm = ctx.link<VmmRequest>(deps.kvm);
     this.#self = ctx.link<VmmMessage>(ctx.id);
     const profile = deps.profile ?? 'vras';
-    this.engine = new RasEngine({
-      machine: machineForProfile(deps.machine, profile),
+    this.ras = new VmmRas({
       memory: deps.memory,
       platform: this,
-      hypervisor: { injectSErrorEsr: deps.injectSErrorEsr },
-      arFallback: profile === 'qemu' ? 'fatal' : 'serror',
+      ghes: {
+        machine: machineForProfile(deps.machine, profile),
+        hypervisor: { injectSErrorEsr: deps.injectSErrorEsr },
+        arFallback: profile === 'qemu' ? 'fatal' : 'serror',
+        ...(deps.serrorIss === undefined ? {} : { arFallbackIss: deps.serrorIss }),
+      },
+      migration: profile === 'qemu' ? MigrationPolicy.RefuseWhilePoisoned : MigrationPolicy.Allow,
     });
+    this.engine = this.ras.ghes!;
   }
 
   /** Records posted into guest memory (immediately or from the backlog). */
@@ -149,7 +157,8 @@ export class Vmm implements Component<VmmMessage>, Platform {
         return;
       case 'service': {
         this.#servicePending = false;
-        this.#withPosts(() => this.engine.service());
+        this.engine.service();
+        this.#scheduleService();
         return;
       }
       case 'post-record':
@@ -164,15 +173,14 @@ export class Vmm implements Component<VmmMessage>, Platform {
   #sigbus(code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO', hva: bigint): void {
     const ar = code === 'BUS_MCEERR_AR';
     this.#ctx.trace.emit('sigbus', { code, hva });
-    const out = this.#withPosts(() =>
-      this.engine.onSigbus({
-        code: ar ? SigbusCode.ActionRequired : SigbusCode.ActionOptional,
-        hostAddress: hva,
-        addressLsb: 12,
-        vcpu: 0,
-        el: 0,
-      }),
-    );
+    const out = this.engine.onSigbus({
+      code: ar ? SigbusCode.ActionRequired : SigbusCode.ActionOptional,
+      hostAddress: hva,
+      addressLsb: 12,
+      vcpu: 0,
+      el: 0,
+    });
+    this.#scheduleService();
     this.#ctx.trace.emit('sigbus-handled', {
       action: out.action,
       ...(out.gpa === undefined ? {} : { gpa: out.gpa }),
@@ -182,70 +190,45 @@ export class Vmm implements Component<VmmMessage>, Platform {
 
   #postRecord(sourceId: number, report: MemoryErrorReport, notify: boolean): void {
     const block = this.#deps.records.encodeMemoryRecord(report);
-    this.#quiet = !notify;
     try {
-      this.#withPosts(() => {
-        try {
-          return this.engine.record(sourceId, block).status;
-        } catch (error) {
-          if (error instanceof EngineError) {
-            this.report({ level: 'error', code: error.code, sourceId, message: error.message });
-            if (error.code !== EngineErrorCode.NotAcknowledged) this.#refused++;
-            return 'refused';
-          }
-          throw error;
-        }
-      });
-    } finally {
-      this.#quiet = false;
+      this.engine.record(sourceId, block, { notify });
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      this.report({ level: 'error', code: error.code, sourceId, message: error.message });
+      if (error.code !== EngineErrorCode.NotAcknowledged) this.#refused++;
     }
+    this.#scheduleService();
   }
 
-  /**
-   * Runs an engine call and traces each record it posted (counters before and after), then keeps
-   * servicing while a backlog remains.
-   */
-  #withPosts<T>(call: () => T): T {
-    const before = this.engine.stats().sources;
-    const deferred: (() => void)[] = [];
-    this.#deferred = deferred;
-    let result: T;
-    try {
-      result = call();
-    } finally {
-      this.#deferred = null;
-    }
-    const after = this.engine.stats().sources;
-    let backlog = 0;
-    after.forEach((s, i) => {
-      const b = before[i]!;
-      for (let k = b.posted; k < s.posted; k++)
-        this.#ctx.trace.emit('record-written', { source: s.id });
-      if (s.queued > b.queued) {
-        this.#ctx.trace.emit('record-queued', { source: s.id, backlog: s.backlog });
-      }
-      backlog += s.backlog;
-    });
-    for (const emit of deferred) emit();
-    if (backlog > 0 && !this.#servicePending) {
+  /** While the engine holds a backlog, look at the ack registers again in SERVICE_NS. */
+  #scheduleService(): void {
+    if (this.engine.backlogSize > 0 && !this.#servicePending) {
       this.#servicePending = true;
       this.#self.send({ kind: 'service' }, SERVICE_NS);
     }
-    return result;
   }
 
   /**
-   * Live migration: the engine's state (link, backlog, poisoned pages, pending SErrors) travels
-   * in its snapshot, so migration is allowed in the middle of a flow (QEMU refuses while its
-   * hwpoison list is non-empty, 06152b89db). The destination engine is this one restored from
-   * the snapshot (guest RAM is the same object in the simulation).
+   * Live migration, if the engine's policy allows it now: under 'vras' the engine's state (link,
+   * backlog, poisoned pages, pending SErrors) travels in its snapshot, so migration is allowed in
+   * the middle of a flow; under 'qemu' the engine refuses with QEMU's hwpoison message while a
+   * page is poisoned (06152b89db). The destination is this VmmRas restored from the snapshot
+   * (guest RAM is the same object in the simulation).
    */
   #migrate(): void {
-    const snap = this.engine.snapshot();
-    this.engine.restore(JSON.parse(JSON.stringify(snap)) as EngineSnapshot);
+    const blockers = this.ras.migrationBlockers();
+    if (blockers.length > 0) {
+      this.#ctx.trace.emit('migration', {
+        allowed: false,
+        reason: blockers.map((b) => b.message).join('; '),
+      });
+      return;
+    }
+    const snap = this.ras.migrationSnapshot();
+    this.ras.restore(JSON.parse(JSON.stringify(snap)) as VmmRasSnapshot);
     this.#ctx.trace.emit('migration', {
       allowed: true,
-      poisonedPages: snap.poison.length,
+      poisonedPages: snap.ghes?.poison.length ?? 0,
       backlog: this.engine.backlogSize,
     });
   }
@@ -254,15 +237,26 @@ export class Vmm implements Component<VmmMessage>, Platform {
   // Platform: the engine's requests, carried out on KVM with explicit latencies.
 
   #emit(ev: string, fields: Record<string, unknown>): void {
-    if (this.#deferred === null) this.#ctx.trace.emit(ev, fields);
-    else this.#deferred.push(() => this.#ctx.trace.emit(ev, fields));
+    this.#ctx.trace.emit(ev, fields);
+  }
+
+  /** The engine's record events: what reached guest memory, and what waits for an ack. */
+  event(e: EngineEvent): void {
+    if (e.kind === 'record-posted') {
+      this.#emit('record-written', {
+        source: e.sourceId,
+        size: e.size,
+        ...(e.fromBacklog ? { fromBacklog: true } : {}),
+        ...(e.notified ? {} : { notified: false }),
+      });
+    } else if (e.kind === 'record-queued') {
+      this.#emit('record-queued', { source: e.sourceId, backlog: e.depth });
+    } else {
+      this.#emit('record-dropped', { source: e.sourceId, size: e.size });
+    }
   }
 
   request(r: PlatformRequest): void {
-    if (this.#quiet && NOTIFICATIONS.has(r.kind)) {
-      this.#emit('notification-suppressed', { kind: r.kind });
-      return;
-    }
     switch (r.kind) {
       case 'inject-sea':
         this.#emit('request', { kind: r.kind, vcpu: r.vcpu, esr: BigInt(r.esr) });
@@ -313,19 +307,20 @@ export class Vmm implements Component<VmmMessage>, Platform {
       code: r.code,
       message: r.message,
       ...(r.sourceId === undefined ? {} : { source: r.sourceId }),
+      ...(r.gpa === undefined ? {} : { gpa: r.gpa }),
     });
   }
 
   snapshot(): Record<string, unknown> {
     return {
-      engine: this.engine.snapshot(),
+      ras: this.ras.snapshot(),
       servicePending: this.#servicePending,
       refused: this.#refused,
     };
   }
 
   restore(s: Record<string, unknown>): void {
-    this.engine.restore(s.engine as EngineSnapshot);
+    this.ras.restore(s.ras as VmmRasSnapshot);
     this.#servicePending = s.servicePending as boolean;
     this.#refused = s.refused as number;
   }

@@ -39,10 +39,14 @@ export interface ArmWorldConfig {
   /**
    * How the guest hears of an action-required error: 'sea' (CPER + SEA, the machine's SEA
    * source) or 'serror' (seed 002: the VMM offers no SEA source, so the engine's AR fallback
-   * makes a virtual SError pending, with an IMPLEMENTATION DEFINED syndrome).
+   * makes a virtual SError pending: with `serrorIss` when KVM can set it, else IMPLEMENTATION
+   * DEFINED).
    */
   readonly arNotification?: 'sea' | 'serror';
+  /** KVM_CAP_ARM_INJECT_SERROR_ESR (default true). */
   readonly injectSerrorEsr?: boolean;
+  /** The VMM's chosen ISS for its own virtual SErrors (seed 002: 0xc11, AET UER, DFSC 0x11). */
+  readonly serrorIss?: number;
   /** The VMM's engine configuration: 'vras' (default, queueing) or 'qemu' (reject, fatal). */
   readonly vmm?: VmmProfile;
   readonly firmwareNoRecord?: boolean;
@@ -164,6 +168,7 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
       kvm: 'host.kvm',
       machine: c.arNotification === 'serror' ? withoutSea(machine) : machine,
       injectSErrorEsr: c.injectSerrorEsr ?? true,
+      ...(c.serrorIss === undefined ? {} : { serrorIss: c.serrorIss }),
       ...(c.vmm === undefined ? {} : { profile: c.vmm }),
     }),
   );
