@@ -18,6 +18,8 @@ export interface InjectGuestOptions {
   readonly qemu?: string;
   readonly label?: string;
   readonly runTimeoutMs?: number;
+  /** Back guest RAM with a shared /dev/shm file (for the shared-memory target). */
+  readonly ramFile?: boolean;
 }
 
 export interface PrintedCheck {
@@ -41,6 +43,7 @@ export class InjectGuest {
       kernel: options.kernel ?? '6.1',
       ras: true,
       runTimeoutMs: options.runTimeoutMs ?? 120_000,
+      ...(options.ramFile === true ? { ramFile: true } : {}),
     });
   }
 
@@ -48,10 +51,13 @@ export class InjectGuest {
     return `unix:${this.vm.qmpPath}`;
   }
 
-  /** Boots the guest and connects the inject target (the harness's own QMP client closed). */
-  async start(): Promise<void> {
+  /**
+   * Boots the guest and connects the QMP inject target (the harness's own QMP client closed);
+   * `connect: false` keeps the harness's client (QEMU < 10.2, shared-memory target).
+   */
+  async start(options: { readonly connect?: boolean } = {}): Promise<void> {
     await this.vm.start();
-    await this.connect();
+    if (options.connect !== false) await this.connect();
   }
 
   /** Frees the QMP socket (for another client, e.g. the CLI). */

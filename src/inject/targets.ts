@@ -9,8 +9,8 @@
 // record before the ack is refused by QEMU, so the client never sends one.
 //
 // MemoryTarget (any QEMU, shared memory): guest RAM backed by a file (`memory-backend-file,
-// share=on`); the HEST is found in the file and the record is posted the way firmware does
-// (body, ack reset, block_status last), then the guest is watched consuming it.
+// share=on`); the HEST is found in the file, an engine adopts it and posts the record the way
+// firmware does (body, ack reset, block_status last), then the guest is watched consuming it.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +21,21 @@ import {
   HestNotificationType,
   type StatusBlockContext,
 } from '../codec/index.js';
-import { readU64 } from '../engine/index.js';
+import {
+  type AdoptedTables,
+  adoptTables,
+  BusyPolicy,
+  EngineError,
+  EngineErrorCode,
+  type PlatformRequest,
+  type RasEngine,
+  readU32,
+  readU64,
+} from '../engine/index.js';
+import { FileGuestMemory } from '../engine/node/file-memory.js';
 import { GuestError } from '../guest/errors.js';
-import { GhesPoster } from '../guest/own-hest.js';
+import { findHestInRam } from '../guest/find-hest.js';
 import { parseQmpAddress, type QmpAddress, QmpClient } from '../guest/qmp.js';
-import { findHestInRam } from '../guest/scenarios.js';
 import { SharedFileMemory } from '../guest/shared-memory.js';
 import { InjectError } from './errors.js';
 import { QEMU_RECORD_LIMIT, QMP_SOURCE_CONTEXT } from './validate.js';
@@ -307,16 +317,31 @@ export class QmpTarget implements InjectTarget {
 export interface MemoryTargetOptions {
   /** GPA of the file's first byte (default 0x40000000, `virt` RAM). */
   readonly base?: bigint;
-  /** Source id to post to (default: the first GHESv2 source). */
+  /** Source id to post to (default: the HEST's first source). */
   readonly sourceId?: number;
 }
 
-/** Shared-memory method: file-backed guest RAM, the HEST found in it, records posted directly. */
+/**
+ * Shared-memory method: file-backed guest RAM, the HEST found in it (QEMU's `ras=on` table, or
+ * one the engine laid out), and every record posted by an engine adopted from that HEST
+ * (`adoptTables`, `reject` policy: a record is never written over an unacknowledged one). The
+ * notification the engine asks for (SEA, GED, …) cannot be raised from outside: polled sources
+ * are read on the guest's next poll, others when the guest is next notified.
+ */
 export class MemoryTarget implements InjectTarget {
   readonly description: string;
   readonly context: StatusBlockContext;
   readonly limit: number;
-  private readonly poster: GhesPoster;
+  /** The engine posting the records (linked to the guest's tables). */
+  readonly engine: RasEngine;
+  /** Notifications the engine requested that this target could not carry out. */
+  readonly requests: PlatformRequest[] = [];
+  readonly sourceId: number;
+  private readonly mem: FileGuestMemory;
+  private readonly ack: { readonly gpa: bigint; readonly write: bigint } | undefined;
+  private readonly block: bigint;
+  /** A caveat about the source, for the CLI to print. */
+  readonly note: string | undefined;
 
   constructor(
     readonly path: string,
@@ -325,60 +350,92 @@ export class MemoryTarget implements InjectTarget {
   ) {
     this.description = `memory ${path}`;
     const base = options.base ?? VIRT_RAM_BASE;
-    const mem = new SharedFileMemory(path, base, size, 'guest-ram');
+    const mem = new FileGuestMemory(path, [
+      { name: 'guest-ram', gpa: base, size: BigInt(size), hostAddress: 0n, fileOffset: 0n },
+    ]);
     this.mem = mem;
-    let hestBytes: Uint8Array;
-    try {
-      hestBytes = findHestInRam(mem).bytes;
-    } catch (e) {
+    const fail = (why: string, cause?: unknown): never => {
       mem.close();
-      throw new InjectError('memory', `Cannot inject into ${path}: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    const hest = decodeHest(hestBytes);
-    const src = hest.sources.find(
-      (s) => s.type === 10 && (options.sourceId === undefined || s.sourceId === options.sourceId),
-    );
-    if (src === undefined || src.type !== 10) {
-      mem.close();
-      throw new InjectError(
-        'memory',
-        `Cannot inject into ${path}: no GHESv2 source${options.sourceId === undefined ? '' : ` ${options.sourceId}`} in the guest's HEST`,
-      );
-    }
-    const block = readU64(mem, src.errorStatusAddress.address);
-    this.poster = new GhesPoster(mem, { block, ack: src.readAckRegister.address });
-    this.context = {
-      errorBlockLength: src.errorStatusBlockLength,
-      notificationType: src.notification.type,
-      ghesVersion: 2,
-      sourceId: src.sourceId,
+      throw new InjectError('memory', `Cannot inject into ${path}: ${why}`, { cause });
     };
-    this.limit = src.errorStatusBlockLength;
-    if (src.notification.type !== HestNotificationType.Polled)
-      this.note = `source ${src.sourceId} is not polled (notification ${src.notification.type}): the guest reads it only when notified`;
+    let adopted: AdoptedTables | undefined;
+    try {
+      adopted = adoptTables({
+        memory: mem,
+        platform: { request: (r) => this.requests.push(r), report: () => {} },
+        hestGpa: findHestInRam(mem).gpa,
+        policy: BusyPolicy.Reject,
+      });
+    } catch (e) {
+      fail((e as Error).message, e);
+    }
+    const engine = adopted!.engine;
+    this.engine = engine;
+    const index = engine.layout.sources.findIndex(
+      (s) => options.sourceId === undefined || s.id === options.sourceId,
+    );
+    if (index < 0)
+      fail(
+        `no source ${options.sourceId} in the guest's HEST (sources: ${engine.layout.sources.map((s) => s.id).join(', ')})`,
+      );
+    const src = engine.layout.sources[index]!;
+    const offsets = engine.layout.blob.sources[index]!;
+    this.sourceId = src.id;
+    this.block = adopted!.blobGpa + BigInt(offsets.block);
+    this.ack =
+      src.version === 2
+        ? { gpa: adopted!.blobGpa + BigInt(offsets.ack), write: src.readAckWrite }
+        : undefined;
+    this.context = {
+      errorBlockLength: src.blockLength,
+      notificationType: src.notification,
+      ghesVersion: src.version,
+      sourceId: src.id,
+    };
+    this.limit = src.blockLength;
+    this.note =
+      src.notification === HestNotificationType.Polled
+        ? undefined
+        : `source ${src.id} is not polled (notification ${src.notification}): the guest reads it only when notified`;
   }
 
-  private readonly mem: SharedFileMemory;
-  /** A caveat about the source, for the CLI to print. */
-  readonly note: string | undefined;
+  /** `block_status` of the source's error status block as the guest left it. */
+  blockStatus(): number {
+    return readU32(this.mem, this.block);
+  }
+
+  /** Whether the guest has consumed the last record (ack bits set; GHES: block_status 0). */
+  consumed(): boolean {
+    if (this.ack === undefined) return readU32(this.mem, this.block) === 0;
+    return (readU64(this.mem, this.ack.gpa) & this.ack.write) === this.ack.write;
+  }
 
   async deliver(bytes: Uint8Array, _b64: string, ackTimeoutMs: number): Promise<DeliveryTiming> {
     const t0 = performance.now();
-    if (!this.poster.free())
-      throw new InjectError(
-        'refused',
-        `Cannot post to ${this.path}: the guest has not acknowledged the previous record`,
-      );
-    this.poster.post(bytes);
-    const sent = performance.now();
     try {
-      const acked = await this.poster.waitConsumed(ackTimeoutMs);
-      return { sendMs: sent - t0, ackMs: acked - t0 };
+      this.engine.record(this.sourceId, bytes);
     } catch (e) {
-      throw new InjectError('no-ack', `${(e as Error).message}`, { cause: e });
+      if (e instanceof EngineError && e.code === EngineErrorCode.NotAcknowledged)
+        throw new InjectError(
+          'refused',
+          `Cannot post to ${this.path}: the guest has not acknowledged the previous record on source ${this.sourceId}`,
+          { cause: e },
+        );
+      throw new InjectError('memory', `Cannot post to ${this.path}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
+    const sent = performance.now();
+    const deadline = sent + ackTimeoutMs;
+    while (!this.consumed()) {
+      if (performance.now() > deadline)
+        throw new InjectError(
+          'no-ack',
+          `The guest did not consume the record on source ${this.sourceId} within ${ackTimeoutMs} ms (block_status 0x${readU32(this.mem, this.block).toString(16)}${this.ack === undefined ? '' : `, read ack 0x${readU64(this.mem, this.ack.gpa).toString(16)}`})`,
+        );
+      await sleep(1);
+    }
+    return { sendMs: sent - t0, ackMs: performance.now() - t0 };
   }
 
   close(): void {
