@@ -558,3 +558,13 @@ test('a refused link reports the guest physical address it refused', () => {
   assert.equal(platform.reports[0]!.code, 'link-refused');
   assert.equal(platform.reports[0]!.gpa, 0x1_0000_0000_0000n);
 });
+
+test('an SEI source notifies with the configured ISS when the hypervisor can set it', () => {
+  const machine = { layout: 'hest-addr', sources: [{ id: 2, notification: 9 }] } as const;
+  const t = boot(machine, { hypervisor: { injectSErrorEsr: true }, arFallbackIss: 0xc11 });
+  t.engine.record(2, soakRecord(1, 2), { vcpu: 1 });
+  assert.deepEqual(t.platform.requests, [{ kind: 'inject-serror', vcpu: 1, iss: 0xc11 }]);
+  const n = boot(machine, { hypervisor: { injectSErrorEsr: false }, arFallbackIss: 0xc11 });
+  n.engine.record(2, soakRecord(1, 2), { vcpu: 1 });
+  assert.deepEqual(n.platform.requests, [{ kind: 'inject-serror', vcpu: 1 }]);
+});
