@@ -136,3 +136,64 @@ export async function injectBenchFigures(
     await guest.stop();
   }
 }
+
+export interface EngineAoFigures {
+  readonly qemu: string;
+  readonly kernel: string;
+  /** Median host ms from `onSigbus` (AO) to the early-kill victim's SIGBUS line. */
+  readonly sigbusToVictimMs: number;
+  /** Median host ms of the engine step itself (xp refresh, engine, inject-ghes-v2-error). */
+  readonly engineStepMs: number;
+  readonly runs: number;
+}
+
+/** The engine's AO policy through QMP on QEMU 11.1: host SIGBUS → victim SIGBUS latency. */
+export async function engineAoFigures(
+  manifest: GuestManifest,
+  options: { runs?: number; kernel?: string } = {},
+): Promise<EngineAoFigures> {
+  const { bridgeQmpTarget } = await import('./engine-bridge.js');
+  const runs = options.runs ?? 3;
+  const guest = new InjectGuest({
+    manifest,
+    label: 'inject-ao-bench',
+    ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+  });
+  try {
+    await guest.start();
+    const bridge = await bridgeQmpTarget(guest.target!);
+    const total: number[] = [];
+    const step: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const from = guest.vm.console.lines.length;
+      guest.vm.send('/bin/victim early 60 &');
+      const line = await guest.vm.console.waitForText(/^VICTIM: pid=\d+ .*mode=early/, {
+        timeoutMs: 5000,
+        from,
+      });
+      const paddr = BigInt(/paddr=(0x[0-9a-f]+)/.exec(line.text)![1]!);
+      const t0 = performance.now();
+      await bridge.onSigbus({
+        code: 5,
+        hostAddress: bridge.engine.hostAddressOf(paddr)!,
+        addressLsb: 12,
+      });
+      step.push(performance.now() - t0);
+      const sig = await guest.vm.console.waitForText(/^VICTIM: got SIGBUS si_code=5 /, {
+        timeoutMs: 5000,
+        from,
+      });
+      total.push(sig.hostMs - t0);
+      await bridge.settle(3000);
+    }
+    return {
+      qemu: '11.1',
+      kernel: options.kernel ?? '6.1',
+      sigbusToVictimMs: median(total),
+      engineStepMs: median(step),
+      runs,
+    };
+  } finally {
+    await guest.stop();
+  }
+}
