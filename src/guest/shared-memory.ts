@@ -1,6 +1,8 @@
 // Guest memory the harness reaches from outside: a QEMU `memory-backend-file,share=on` file in
 // /dev/shm (the pc-dimm of the own-HEST setup, or the whole RAM for QEMU's ras=on blob), where
 // file offset = GPA − base. Implements the engine's GuestMemory interface.
+// The harness itself now uses the engine's FileGuestMemory (src/engine/node/file-memory.ts);
+// this class stays only for src/inject/targets.ts (pmemsave dumps and the shared-memory target).
 
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { GuestMemory, RamRegion } from '../engine/index.js';
