@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import type { Bench } from 'tinybench';
 import { runRecordAckCycles } from '../src/engine/index.js';
 import { readManifest } from '../src/guest/cache.js';
+import { hasNewerQemu } from '../src/guest/newer.js';
 import { guestBenchFigures, runGuestSuite } from '../src/guest/runner.js';
+import { engineAoFigures, injectBenchFigures } from '../src/inject/bench.js';
 import { benchSimulatedErrors } from '../src/sim/bench.js';
 import { sharedRoot } from '../test/support/shared.js';
 import { codecBench, codecInputs } from './codec.js';
@@ -136,6 +138,61 @@ if (want('guest')) {
       value: g.wallMs / 1000,
       unit: 's',
       goal: { value: 120, better: 'lower' },
+    });
+  }
+}
+
+if (want('inject')) {
+  const manifest = readManifest();
+  if (manifest === undefined || !hasNewerQemu(manifest)) {
+    console.error('bench: inject figures skipped: run `bin/vras guest setup` (QEMU 11.1) first');
+  } else {
+    const f = await injectBenchFigures(manifest);
+    const g = `inject (QEMU ${f.qemu}, Linux ${f.kernel})`;
+    figures.push({
+      group: g,
+      name: 'QMP command, persistent connection',
+      value: f.persistentCommandMs,
+      unit: 'ms',
+      goal: { value: 1, better: 'lower' },
+    });
+    figures.push({
+      group: g,
+      name: 'record → guest ack, persistent',
+      value: f.persistentCycleMs,
+      unit: 'ms',
+    });
+    figures.push({
+      group: g,
+      name: 'one-shot bin/vras inject (wall)',
+      value: f.oneShotCliMs,
+      unit: 'ms',
+      goal: { value: 44, better: 'lower' },
+    });
+    figures.push({
+      group: g,
+      name: 'one-shot inside a process',
+      value: f.oneShotInProcessMs,
+      unit: 'ms',
+    });
+    figures.push({
+      group: g,
+      name: 'command → guest [Hardware Error] line',
+      value: f.commandToLineMs,
+      unit: 'ms',
+    });
+    const ao = await engineAoFigures(manifest);
+    figures.push({
+      group: g,
+      name: 'engine AO: host SIGBUS → victim SIGBUS',
+      value: ao.sigbusToVictimMs,
+      unit: 'ms',
+    });
+    figures.push({
+      group: g,
+      name: 'engine AO: engine step (xp, engine, QMP)',
+      value: ao.engineStepMs,
+      unit: 'ms',
     });
   }
 }

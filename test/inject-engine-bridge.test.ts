@@ -119,7 +119,8 @@ describe('QmpEngineBridge on a model of QEMU 10.2', () => {
     qemu.guestAcks();
     await b.settle(100).catch(() => undefined); // sends the second; its ack is still missing
     assert.equal(qemu.injected.length, 2);
-    const pa = (r: Uint8Array) => new DataView(r.buffer, r.byteOffset).getBigUint64(20 + 72 + 16, true);
+    const pa = (r: Uint8Array) =>
+      new DataView(r.buffer, r.byteOffset).getBigUint64(20 + 72 + 16, true);
     assert.deepEqual(qemu.injected.map(pa), [0x5000_0000n, 0x5000_1000n]);
     qemu.guestAcks();
     await b.settle(100);
