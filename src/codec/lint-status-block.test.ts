@@ -352,12 +352,33 @@ test('a PA outside guest RAM on 6.1 prints the measured "Invalid address" and SI
   assert.equal(r.forcedSigbus, true);
 });
 
-test('newer kernels skip the pfn check: memory_failure reports memory outside kernel control', () => {
+test('7.3 skips the pfn check: memory_failure ignores a non struct page pfn and the task gets SIGBUS (fixture 7.3/sea.txt)', () => {
   const bytes = block({}, [{ type: MEMORY, payload: memory(0x4002n, 0x09100000n) }]);
-  const r = linuxAcceptance(bytes, { ...SEA, kernel: 'newer', task: DEVMEM });
-  assert.equal(r.memoryFailures.length, 1);
-  const f = r.findings.find((x) => x.code === 'memory.outside-kernel-control')!;
-  assert.equal(f.message, 'Memory failure: 0x9100: memory outside kernel control');
+  for (const kernel of ['7.3', 'newer'] as const) {
+    const r = linuxAcceptance(bytes, { ...SEA, kernel, task: DEVMEM });
+    assert.equal(r.memoryFailures.length, 1);
+    assert.deepEqual(
+      r.findings.filter((x) => x.message !== '').map((x) => x.message),
+      [
+        'Memory failure: 0x9100: recovery action for non struct page pfn: Ignored',
+        `0x9100: Sending SIGBUS to ${DEVMEM.comm}:${DEVMEM.pid} due to hardware memory corruption`,
+      ],
+    );
+    assert.equal(r.forcedSigbus, true);
+  }
+});
+
+test('6.12 keeps the pfn check but prints the forced SIGBUS through dev_err (fixture 6.12/sea.txt)', () => {
+  const bytes = block({}, [{ type: MEMORY, payload: memory(0x4002n, 0x09100000n) }]);
+  const r = linuxAcceptance(bytes, { ...SEA, kernel: '6.12', task: DEVMEM, sourceId: 2 });
+  assert.deepEqual(r.memoryFailures, []);
+  assert.deepEqual(
+    r.findings.filter((x) => x.message !== '').map((x) => x.message),
+    [
+      '[Firmware Warn]: GHES: Invalid address in generic error data: 0x9100000',
+      `GHES GHES.2: [Hardware Error]: GHES: ${DEVMEM.comm}:${DEVMEM.pid}: synchronous unrecoverable error (SIGBUS)`,
+    ],
+  );
   assert.equal(r.forcedSigbus, true);
 });
 

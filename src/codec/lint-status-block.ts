@@ -12,7 +12,65 @@ import type { LintConsequence, LintFinding, LintSeverity } from './finding.js';
 import { type Guid, guidFromBytes } from './guid.js';
 import { hex } from './hex.js';
 
-export type KernelVersion = '6.1' | 'newer';
+/**
+ * Which guest kernel: '6.1' (Debian 12's 6.1.192, the default), '6.12' (Debian 13's
+ * 6.12.107), '7.3' (trixie-backports' 7.3.4), and 'newer', kept as an alias for the newest
+ * ('7.3'). Each behaves as its console shows (test/fixtures/real-guest/<kernel>/*.txt).
+ */
+export type KernelVersion = '6.1' | '6.12' | '7.3' | 'newer';
+/** The kernels measured under the real-guest harness, oldest first. */
+export const KERNEL_VERSIONS = ['6.1', '6.12', '7.3'] as const;
+export type MeasuredKernel = (typeof KERNEL_VERSIONS)[number];
+
+/** 'newer' → '7.3'; undefined → '6.1'. */
+export function resolveKernel(kernel: KernelVersion | undefined): MeasuredKernel {
+  return kernel === undefined ? '6.1' : kernel === 'newer' ? '7.3' : kernel;
+}
+
+/** What one kernel does differently (linux-guest.md §1, §7, §8; the real-guest fixtures). */
+export interface KernelBehaviour {
+  readonly kernel: MeasuredKernel;
+  /**
+   * §7.4 forced SIGBUS for an SEA record that queued nothing: 'none' (6.1 before .164),
+   * 'pr_err' (6.1.164+: `GHES: comm:pid: …`), 'dev_err' (`GHES GHES.<id>: [Hardware Error]:
+   * GHES: comm:pid: …`; Debian's 6.12.107 (fixture 6.12/sea.txt) and 7.3).
+   */
+  readonly forcedSigbus: 'none' | 'pr_err' | 'dev_err';
+  /** ghes.c refuses a PA that is not a valid pfn with `[Firmware Warn]: … Invalid address` (6.1, 6.12). */
+  readonly pfnCheck: boolean;
+  /** SEA memory errors run memory_failure(pfn, MF_ACTION_REQUIRED) from task work (7.3). */
+  readonly syncActionRequired: boolean;
+  /** ARM error-information `type` read as the UEFI 2.9A bitmask (all three measured kernels). */
+  readonly armBitmask: boolean;
+  /** 7.x ARM section length guards (`[Firmware Bug]: arm error length: …`). */
+  readonly armLengthGuards: boolean;
+  /** The record length is checked against min(error_block_length, 65536) (7.x). */
+  readonly clampRecordLength: boolean;
+  /** `Memory failure: %#lx: already hardware poisoned` still printed (removed in 2025). */
+  readonly alreadyPoisonedLine: boolean;
+  /** cper_print_pcie prints `aer_cor_status` and every valid AER image (6.13+). */
+  readonly pcieCorrectableAer: boolean;
+  /** cper knows the CXL Protocol Error section (6.2+). */
+  readonly cxlProtocolSection: boolean;
+}
+
+/** The behaviour of `kernel` (6.1.y from `sublevel`, default 192: the measured Debian build). */
+export function kernelBehaviour(kernel?: KernelVersion, sublevel = 192): KernelBehaviour {
+  const k = resolveKernel(kernel);
+  const from73 = k === '7.3';
+  return {
+    kernel: k,
+    forcedSigbus: k === '6.1' ? (sublevel >= 164 ? 'pr_err' : 'none') : 'dev_err',
+    pfnCheck: !from73,
+    syncActionRequired: from73,
+    armBitmask: k !== '6.1' || sublevel >= ARM_BITMASK_FROM_6_1_SUBLEVEL,
+    armLengthGuards: from73,
+    clampRecordLength: from73,
+    alreadyPoisonedLine: !from73,
+    pcieCorrectableAer: from73,
+    cxlProtocolSection: k !== '6.1',
+  };
+}
 
 /** One range of guest RAM (for `pfn_valid`): `size` bytes from `start`. */
 export interface GuestRamRange {
@@ -26,7 +84,7 @@ export interface StatusBlockContext {
   readonly errorBlockLength: number;
   /** HEST notification type (formats.md §3.6): 0 polled, 8 SEA, 11 SDEI, … */
   readonly notificationType: number;
-  /** Which kernel: '6.1' (Debian 12, default) or 'newer' (6.17+/7.x behaviour). */
+  /** Which kernel: '6.1' (Debian 12, default), '6.12', '7.3' or 'newer' (= '7.3'). */
   readonly kernel?: KernelVersion;
   /** 6.1.y sublevel (forced SIGBUS from 6.1.164); default 192, the measured Debian build. */
   readonly sublevel?: number;
@@ -58,7 +116,7 @@ export interface MemoryFailure {
   /** Which section asked for it: a Platform Memory section or an ARM cache error. */
   readonly via: 'memory' | 'arm';
   readonly section: number;
-  /** 'queue': memory_failure_queue(); 'task-work': runs on return to user (newer, SEA). */
+  /** 'queue': memory_failure_queue(); 'task-work': runs on return to user (7.3, SEA). */
   readonly how: 'queue' | 'task-work';
 }
 
@@ -192,9 +250,10 @@ class Analysis {
   readonly findings: LintFinding[] = [];
   readonly memoryFailures: MemoryFailure[] = [];
   readonly r: RawBytes;
-  readonly kernel: KernelVersion;
+  readonly kernel: MeasuredKernel;
   /** 6.1.y sublevel (default 192, the measured Debian build). */
   readonly sublevel: number;
+  readonly k: KernelBehaviour;
   readonly sync: boolean;
   readonly sourceId: number;
 
@@ -203,8 +262,9 @@ class Analysis {
     readonly ctx: StatusBlockContext,
   ) {
     this.r = new RawBytes(bytes);
-    this.kernel = ctx.kernel ?? '6.1';
+    this.kernel = resolveKernel(ctx.kernel);
     this.sublevel = ctx.sublevel ?? 192;
+    this.k = kernelBehaviour(this.kernel, this.sublevel);
     this.sync = ctx.notificationType === SEA;
     this.sourceId = ctx.sourceId ?? 0;
   }
@@ -243,7 +303,7 @@ class Analysis {
     off: number,
   ): boolean {
     const pfn = pa >> PAGE_SHIFT;
-    if (this.kernel === '6.1' && !this.isRam(pa)) {
+    if (this.k.pfnCheck && !this.isRam(pa)) {
       this.add(
         `${via}.invalid-address`,
         'warning',
@@ -258,7 +318,7 @@ class Analysis {
       return false;
     }
     const how =
-      this.kernel === 'newer' && flags === MfFlag.MF_ACTION_REQUIRED ? 'task-work' : 'queue';
+      this.k.syncActionRequired && flags === MfFlag.MF_ACTION_REQUIRED ? 'task-work' : 'queue';
     const flagNames = mfFlagNames(flags);
     this.memoryFailures.push({
       physicalAddress: pa,
@@ -281,20 +341,28 @@ class Analysis {
         detail: `${how === 'task-work' ? 'memory_failure' : 'memory_failure_queue'}(${hex(pfn)}, ${flagNames.join('|') || '0'})${soft ? ': soft offline' : ''}`,
       },
     );
-    if (this.kernel === 'newer' && !this.isRam(pa)) {
+    if (!this.k.pfnCheck && !this.isRam(pa)) {
+      // memory_failure() on a pfn without a struct page (memory_failure_pfnmap): ignored, and
+      // it fails, so the task-work path signals the task itself (fixture 7.3/sea.txt).
       this.add(
-        `${via}.outside-kernel-control`,
+        `${via}.non-struct-page-pfn`,
         'warning',
-        `Memory failure: ${hex(pfn)}: memory outside kernel control`,
-        how === 'task-work' ? { kind: 'forced-sigbus' } : { kind: 'no-recovery' },
-        {
-          offset: off,
-          detail:
-            how === 'task-work'
-              ? `memory_failure fails, so the task gets SIGBUS: "${hex(pfn)}: Sending SIGBUS to ${this.taskText()} due to hardware memory corruption"`
-              : 'the address is not guest RAM',
-        },
+        `Memory failure: ${hex(pfn)}: recovery action for non struct page pfn: Ignored`,
+        { kind: 'no-recovery' },
+        { offset: off, detail: 'the address is not guest RAM: memory_failure ignores it' },
       );
+      if (how === 'task-work') {
+        this.add(
+          `${via}.task-work-sigbus`,
+          'warning',
+          `${hex(pfn)}: Sending SIGBUS to ${this.taskText()} due to hardware memory corruption`,
+          { kind: 'forced-sigbus' },
+          {
+            offset: off,
+            detail: 'memory_failure(MF_ACTION_REQUIRED) failed in task work: force_sig(SIGBUS)',
+          },
+        );
+      }
     }
     return true;
   }
@@ -414,14 +482,14 @@ export function linuxAcceptance(bytes: Uint8Array, ctx: StatusBlockContext): Lin
     );
   }
   const ebl = ctx.errorBlockLength;
-  const maxLength = a.kernel === 'newer' ? Math.min(ebl, 65536) : ebl;
+  const maxLength = a.k.clampRecordLength ? Math.min(ebl, 65536) : ebl;
   if (recordLength > maxLength) {
     return rejected(
       'estatus.invalid-length',
       GhesText.invalidLength,
       rawLength !== 0 ? 8 : 12,
       lenField,
-      `record length ${recordLength} exceeds ${a.kernel === 'newer' && ebl > 65536 ? 'the 65536-byte buffer' : `error_block_length ${ebl}`}`,
+      `record length ${recordLength} exceeds ${a.k.clampRecordLength && ebl > 65536 ? 'the 65536-byte buffer' : `error_block_length ${ebl}`}`,
     );
   }
   if (dataLength !== 0 && dataLength < 64) {
@@ -442,7 +510,7 @@ export function linuxAcceptance(bytes: Uint8Array, ctx: StatusBlockContext): Lin
       `raw data at ${rawOffset} overlaps the entries (must be ≥ 20 + data_length = ${20 + dataLength})`,
     );
   }
-  if (a.kernel === '6.1' && path === 'irq' && recordLength > 65536) {
+  if (!a.k.clampRecordLength && path === 'irq' && recordLength > 65536) {
     a.add(
       'estatus.buffer-overflow',
       'error',
@@ -451,7 +519,7 @@ export function linuxAcceptance(bytes: Uint8Array, ctx: StatusBlockContext): Lin
       {
         offset: 12,
         field: lenField,
-        detail: `6.1 copies ${recordLength} bytes into its 65536-byte buffer (error_block_length ${ebl} is only checked, not clamped): guest memory corruption`,
+        detail: `${a.kernel} copies ${recordLength} bytes into its 65536-byte buffer (error_block_length ${ebl} is only checked, not clamped): guest memory corruption`,
       },
     );
   }
@@ -570,14 +638,15 @@ export function linuxAcceptance(bytes: Uint8Array, ctx: StatusBlockContext): Lin
   // §7.4: a synchronous source whose record queued nothing forces SIGBUS (6.1.164+, 6.17+).
   let forcedSigbus = false;
   if (a.sync && !queued) {
-    const sublevel = ctx.sublevel ?? 192;
-    if (a.kernel === 'newer' || sublevel >= 164) {
+    if (a.k.forcedSigbus !== 'none') {
       forcedSigbus = true;
       const line = `GHES: ${a.taskText()}: synchronous unrecoverable error (SIGBUS)`;
       a.add(
         'estatus.forced-sigbus',
         'warning',
-        a.kernel === 'newer' ? `GHES GHES.${a.sourceId}: [Hardware Error]: ${line}` : line,
+        a.k.forcedSigbus === 'dev_err'
+          ? `GHES GHES.${a.sourceId}: [Hardware Error]: ${line}`
+          : line,
         { kind: 'forced-sigbus' },
         {
           detail: 'SEA source and no memory_failure queued: force_sig(SIGBUS) on the current task',
@@ -590,7 +659,7 @@ export function linuxAcceptance(bytes: Uint8Array, ctx: StatusBlockContext): Lin
         '',
         { kind: 'no-recovery' },
         {
-          detail: `6.1.${sublevel} has no forced SIGBUS: nothing was queued, so the task re-executes the access`,
+          detail: `6.1.${a.sublevel} has no forced SIGBUS: nothing was queued, so the task re-executes the access`,
         },
       );
     }
@@ -847,7 +916,7 @@ function memorySection(a: Analysis, s: Section, sev: GhesSev): boolean {
   let flags = -1;
   if (secSev === GhesSev.CORRECTED && (s.flags & 0x08) !== 0) flags = MfFlag.MF_SOFT_OFFLINE;
   if (sev === GhesSev.RECOVERABLE && secSev === GhesSev.RECOVERABLE) {
-    flags = a.kernel === 'newer' && a.sync ? MfFlag.MF_ACTION_REQUIRED : 0;
+    flags = a.k.syncActionRequired && a.sync ? MfFlag.MF_ACTION_REQUIRED : 0;
   }
   if (flags === -1) {
     const mismatch = sev === GhesSev.RECOVERABLE || secSev === GhesSev.RECOVERABLE;
@@ -880,7 +949,7 @@ export const ARM_BITMASK_FROM_6_1_SUBLEVEL = 162;
 
 /** Whether this kernel reads the ARM error-information type as a bitmask. */
 export function armTypeIsBitmask(kernel: KernelVersion, sublevel = 192): boolean {
-  return kernel === 'newer' || sublevel >= ARM_BITMASK_FROM_6_1_SUBLEVEL;
+  return kernelBehaviour(kernel, sublevel).armBitmask;
 }
 
 /** `ghes_handle_arm_hw_error` (linux-guest.md §7.2), in each kernel's shape. */
@@ -889,7 +958,7 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
   const payload = s.offset + s.headerSize;
   const secSev = ghesSeverity(s.severity);
   const r = a.r;
-  if (a.kernel === 'newer' && s.length < 40) {
+  if (a.k.armLengthGuards && s.length < 40) {
     for (const line of [
       `[Firmware Bug]: arm error length: ${s.length}`,
       '[Firmware Bug]: length is too small',
@@ -916,7 +985,7 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
   const end = payload + s.length;
   for (let i = 0; i < count && i < WALK_LIMIT; i++) {
     const length = r.u8(p + 1);
-    if (a.kernel === 'newer') {
+    if (a.k.armLengthGuards) {
       if (remaining < 32) break;
       remaining -= length;
       if (remaining < 0) break;
@@ -929,7 +998,7 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
         {
           offset: p,
           field: 'err_info_num',
-          detail: `section ${s.index}: error information ${i} of ${count} lies outside the section; 6.1 reads the bytes after it`,
+          detail: `section ${s.index}: error information ${i} of ${count} lies outside the section; ${a.kernel} reads the bytes after it`,
         },
       );
     }
@@ -937,7 +1006,7 @@ function armSection(a: Analysis, s: Section, sev: GhesSev): boolean {
     const hasPa = (r.u16(p + 2) & 0x10) !== 0;
     const isCache = bitmask ? (type & 0x02) !== 0 : type === 0;
     if (isCache && hasPa) {
-      const flags = a.kernel === 'newer' && a.sync ? MfFlag.MF_ACTION_REQUIRED : 0;
+      const flags = a.k.syncActionRequired && a.sync ? MfFlag.MF_ACTION_REQUIRED : 0;
       queued = a.memoryFailure(r.u64(p + 24), flags, 'arm', s, p + 24);
     } else {
       a.add(

@@ -10,6 +10,7 @@ import { formatCperTimestampLinux } from './cper-timestamp.js';
 import { type GenericErrorDataEntry, GenericErrorDataValid } from './generic-error-data.js';
 import type { GhesStatusBlock } from './generic-error-status.js';
 import type { Guid } from './guid.js';
+import { type KernelVersion, kernelBehaviour } from './lint-status-block.js';
 import { type LinuxFormatOptions, type SectionBody, sectionCodecFor } from './section.js';
 import { linuxHexDumpLines } from './sections/arm-processor.js';
 import {
@@ -25,7 +26,7 @@ export interface FormatLinuxOptions extends MemoryLinuxFormatOptions {
   readonly sourceId: number;
   /** The `{N}` record counter (global, incremented per printed record). */
   readonly seq: number;
-  readonly kernel?: '6.1' | 'newer';
+  readonly kernel?: KernelVersion;
 }
 
 /** A section type the kernel decodes: its `section_type:` name and minimum body length. */
@@ -57,9 +58,13 @@ const KNOWN_NEWER: ReadonlyMap<Guid, KnownSection> = new Map([
 /** What `cper_estatus_print_section()` prints after `section_type: `, or undefined (unknown). */
 export function linuxSectionName(
   sectionType: Guid,
-  kernel: '6.1' | 'newer' = '6.1',
+  kernel: KernelVersion = '6.1',
 ): string | undefined {
-  return (kernel === 'newer' ? KNOWN_NEWER : KNOWN_61).get(sectionType)?.name;
+  return knownSections(kernel).get(sectionType)?.name;
+}
+
+function knownSections(kernel: KernelVersion): ReadonlyMap<Guid, KnownSection> {
+  return kernelBehaviour(kernel).cxlProtocolSection ? KNOWN_NEWER : KNOWN_61;
 }
 
 /** The `{N}[Hardware Error]: ` prefix (`pfx_seq` without its printk level). */
@@ -116,7 +121,7 @@ export function formatLinuxSection(
     lines.push(`${pfx}fru_text: ${fruTextString(e.fruText)}`);
   }
   const newpfx = `${pfx} `;
-  const known = (kernel === 'newer' ? KNOWN_NEWER : KNOWN_61).get(e.sectionType);
+  const known = knownSections(kernel).get(e.sectionType);
   if (known === undefined) {
     const bytes = sectionBodyBytes(e.sectionType, e.body);
     lines.push(`${newpfx}section type: unknown, ${e.sectionType}`);

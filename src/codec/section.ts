@@ -13,10 +13,11 @@ import type { ByteWriter } from './writer.js';
 /** Options that change how Linux output is printed. */
 export interface LinuxFormatOptions {
   /**
-   * Which kernel's text to reproduce: '6.1' (Linux 6.1.y, the default: Debian 12) or 'newer'
-   * (7.x: bitmask ARM error types and the newer line shapes).
+   * Which kernel's text to reproduce: '6.1' (Linux 6.1.y, the default: Debian 12), '6.12'
+   * (Debian 13), '7.3', or 'newer' (= '7.3'); lint-status-block.ts `kernelBehaviour` says how
+   * they differ.
    */
-  readonly kernel?: '6.1' | 'newer';
+  readonly kernel?: '6.1' | '6.12' | '7.3' | 'newer';
 }
 
 /** Context a section printer gets: the prefix every body line starts with. */

@@ -4,7 +4,12 @@
 // IRQ/poll/HED path orderings, memory_failure with early and late kill, the GHES fatal panic and
 // the arm64 SError panic. Decoding and the printed lines come from the codec through RecordPort.
 
-import { linuxSErrorDecision } from '../codec/index.js';
+import {
+  type KernelBehaviour,
+  type KernelVersion,
+  kernelBehaviour,
+  linuxSErrorDecision,
+} from '../codec/index.js';
 import type { GuestMemory } from '../engine/index.js';
 import { SimError, SimErrorCode } from './errors.js';
 import type { AcceptedRecord, GhesSourceInfo, RecordPort } from './ports.js';
@@ -95,8 +100,12 @@ export interface GuestKernelDeps {
   readonly processes: readonly GuestProcess[];
   /** The vCPU that executes user accesses (hw.cpu0 via KVM). */
   readonly cpu: string;
-  /** Kernel version text to reproduce: '6.1' = 6.1.192 (has the 6.1.164 forced-SIGBUS backport). */
-  readonly kernel?: '6.1';
+  /**
+   * Kernel to reproduce (default '6.1' = 6.1.192, with the 6.1.164 forced-SIGBUS backport). Only
+   * the forced-SIGBUS print form and the pfn check follow other kernels; the 7.3 task-work
+   * memory_failure path is not modelled.
+   */
+  readonly kernel?: KernelVersion;
 }
 
 interface RateState {
@@ -133,6 +142,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   readonly id: string;
   readonly #ctx: SimContext;
   readonly #deps: GuestKernelDeps;
+  readonly #kernel: KernelBehaviour;
   readonly #cpu: Link<GuestCpuAccess>;
   #sources: GhesSourceInfo[] = [];
   #seq = 0;
@@ -158,6 +168,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     this.id = ctx.id;
     this.#ctx = ctx;
     this.#deps = deps;
+    this.#kernel = kernelBehaviour(deps.kernel);
     this.#cpu = ctx.link<GuestCpuAccess>(deps.cpu);
     for (const p of deps.processes) this.#procs.set(p.pid, { alive: true, fate: null });
   }
@@ -400,7 +411,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       else if (sev === 2 && secSev === 2) flags = 0;
       if (flags === undefined) continue;
       const pfn = sec.physicalAddress >> 12n;
-      if (!this.#pfnValid(sec.physicalAddress)) {
+      if (this.#kernel.pfnCheck && !this.#pfnValid(sec.physicalAddress)) {
         this.#print(
           `[Firmware Warn]: GHES: Invalid address in generic error data: 0x${sec.physicalAddress.toString(16)}`,
         );
@@ -411,9 +422,14 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       else this.#self({ kind: 'mf-work', pfn, flags }, GuestLatency.mfWork);
     }
     if (sync && !queued) {
-      // 6.1.164+ backport of 79a5ae3c4c5e (pr_err, no dev_ prefix).
+      // 6.1.164+ backport of 79a5ae3c4c5e prints with pr_err; 6.12.107 and 7.3 with dev_err.
       const p = this.#deps.processes.find((x) => x.pid === pid);
-      this.#print(`GHES: ${p?.comm ?? 'swapper'}:${pid}: synchronous unrecoverable error (SIGBUS)`);
+      const line = `GHES: ${p?.comm ?? 'swapper'}:${pid}: synchronous unrecoverable error (SIGBUS)`;
+      this.#print(
+        this.#kernel.forcedSigbus === 'dev_err'
+          ? `GHES GHES.${src.sourceId}: [Hardware Error]: ${line}`
+          : line,
+      );
       this.#kill(pid, 'SIGBUS', 0n);
     }
     if (sync && pfns.length > 0)

@@ -4,6 +4,7 @@
 // AER registers Linux prints are read from the image (`struct aer_capability_regs` offsets).
 // Bytes after the 208-byte structure are kept in `trailing`.
 
+import { kernelBehaviour } from '../lint-status-block.js';
 import { ByteReader } from '../reader.js';
 import {
   type LinuxFormatOptions,
@@ -258,7 +259,7 @@ const x = (v: number, digits: number): string => v.toString(16).padStart(digits,
 
 /**
  * Lines Linux `cper_print_pcie()` prints. '6.1': the AER lines only for a section severity with
- * bit 0 set. 'newer': "efi/cper: Print correctable AER information" (Yazen Ghannam, 2024; seen
+ * bit 0 set. 7.3 (and 'newer'): "efi/cper: Print correctable AER information" (Yazen Ghannam, 2024; seen
  * in 6.13/6.14 logs): every valid AER image is printed, with `aer_cor_status` first.
  */
 export function printPcieErrorSectionLinux(
@@ -295,7 +296,7 @@ export function printPcieErrorSectionLinux(
       `${pfx}bridge: secondary_status: 0x${x(s.bridgeSecondaryStatus, 4)}, control: 0x${x(s.bridgeControl, 4)}`,
     );
   }
-  const newer = ctx.options.kernel === 'newer';
+  const newer = kernelBehaviour(ctx.options.kernel).pcieCorrectableAer;
   const severity = (ctx.options as PcieLinuxFormatOptions).sectionSeverity ?? 0;
   if (has(PcieValid.AerInfo) && (newer || (severity & 1) !== 0)) {
     const aer = pcieAerRegisters(s.aerInfo);
