@@ -1,10 +1,10 @@
 // The QEMU × kernel conformance matrix: the real-guest scenarios (scenarios.ts) on every cell of
 // {QEMU 7.2 (Debian 12's), QEMU 11.1 (newer.ts)} × {Linux 6.1, 6.12, 7.3}, plus the QMP
 // injection scenario on QEMUs that have `inject-ghes-v2-error`. A scenario a cell cannot run
-// says why instead of passing. The harness's runGroup always boots the manifest's `system` QEMU
-// and `6.1` kernel, so each cell runs on a manifest whose `system` and `6.1` entries are the
-// cell's QEMU and kernel.
+// says why instead of passing. Each group boots the cell's QEMU and kernel, and every expected
+// line comes from the codec for that kernel (runGroup's `kernel`).
 
+import { KERNEL_VERSIONS } from '../codec/index.js';
 import { InjectGuest } from '../inject/guest.js';
 import { parseTemplate, templateBytes } from '../inject/templates.js';
 import type { GuestManifest } from './cache.js';
@@ -66,15 +66,17 @@ export function parseCell(text: string): CellSpec {
   return { qemu, kernel: m[2]! };
 }
 
-/** The manifest as the harness sees it for one cell (its `system` QEMU and `6.1` kernel). */
-export function cellManifest(manifest: GuestManifest, cell: CellSpec): GuestManifest | string {
+/** Why the guest setup cannot run `cell`, or undefined when it can. */
+export function cellMissing(manifest: GuestManifest, cell: CellSpec): string | undefined {
   const q = manifest.qemu.find((x) => x.name === cell.qemu);
   if (q === undefined)
     return `QEMU ${cell.qemu} is not in the guest setup (run 'bin/vras guest setup')`;
   const k = manifest.kernels.find((x) => x.series === cell.kernel);
   if (k === undefined)
     return `kernel ${cell.kernel} is not in the guest setup (run 'bin/vras guest setup')`;
-  return { ...manifest, qemu: [{ ...q, name: 'system' }], kernels: [{ ...k, series: '6.1' }] };
+  if (!(KERNEL_VERSIONS as readonly string[]).includes(cell.kernel))
+    return `the codec has no model of kernel ${cell.kernel} (${KERNEL_VERSIONS.join(', ')})`;
+  return undefined;
 }
 
 function qemuLabel(cell: CellSpec): string {
@@ -130,10 +132,10 @@ function fromGroups(groups: readonly GroupResult[]): MatrixScenario[] {
 /** Runs one cell: the harness's groups (two at once) and the QMP scenario. */
 export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<MatrixCell> {
   const started = performance.now();
-  const m = cellManifest(options.manifest, cell);
+  const m = cellMissing(options.manifest, cell);
   const wantQmp =
     options.only === undefined || (options.only as readonly string[]).includes(QMP_INJECT_SCENARIO);
-  if (typeof m === 'string') {
+  if (m !== undefined) {
     const names = [
       ...SCENARIOS.filter((s) => options.only === undefined || options.only.includes(s.id)).map(
         (s) => s.id as string,
@@ -152,7 +154,9 @@ export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<M
     options.only === undefined ? undefined : only,
   ).map((group) => async () => {
     const r = await runGroup(group, {
-      manifest: m,
+      manifest: options.manifest,
+      qemu: cell.qemu,
+      kernel: cell.kernel,
       ...(only === undefined || options.only === undefined ? {} : { only }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     });

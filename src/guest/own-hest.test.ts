@@ -8,14 +8,7 @@ import { readShared } from '../../test/support/shared.js';
 import { acpiTableChecksumValid, decodeHest } from '../codec/index.js';
 import { EngineError, EngineErrorCode, PointerLayout, SparseGuestMemory } from '../engine/index.js';
 import { GuestError } from './errors.js';
-import { findHestInRam } from './find-hest.js';
-import {
-  adoptQemuTables,
-  bootOwnHest,
-  guardBlockOwnership,
-  sourceRegisters,
-  sourceState,
-} from './own-hest.js';
+import { adoptedMachine, bootOwnHest, sourceRegisters, sourceState } from './own-hest.js';
 import { memoryRecord } from './records.js';
 import { fatalMachineConfig, MAIN_SOURCE, mainMachineConfig } from './scenarios.js';
 import { DIMM_GPA, RAM_GPA } from './vm.js';
@@ -37,7 +30,7 @@ function virtRam(): SparseGuestMemory {
 }
 
 /** The guest acks the way Linux does: block_status 0, then the Read Ack Write bits set. */
-function guestAck(mem: SparseGuestMemory, block: bigint, ack: bigint): void {
+function _guestAck(mem: SparseGuestMemory, block: bigint, ack: bigint): void {
   mem.write(block, new Uint8Array(4));
   const v = new Uint8Array(8);
   v[0] = 1;
@@ -99,14 +92,14 @@ describe('bootOwnHest()', () => {
   });
 });
 
-describe('adoptQemuTables()', () => {
+describe('adoptedMachine()', () => {
   it("links to QEMU 7.2's legacy tables (one SEA source, etc/hardware_errors_addr)", () => {
     const dir = [...CAPTURED, 'qemu-7.2.22-debian12', 'virt'];
     const mem = virtRam();
     const hestGpa = 0x43f0_0000n;
     mem.write(hestGpa, readShared(...dir, 'HEST.patched.bin'));
     mem.write(CAPTURED_BLOB, readShared(...dir, 'hardware_errors.after_linking.bin'));
-    const m = adoptQemuTables(mem, hestGpa);
+    const m = adoptedMachine(mem, hestGpa);
     assert.equal(m.engine.layout.config.layout, PointerLayout.HardwareErrorsAddr);
     assert.equal(m.blobGpa, CAPTURED_BLOB);
     const regs = sourceRegisters(m.engine, 0);
@@ -127,7 +120,7 @@ describe('adoptQemuTables()', () => {
     const hestGpa = 0x4300_1844n; // report.json: the WRITE_POINTER value
     mem.write(hestGpa, readShared(...dir, 'HEST.patched.bin'));
     mem.write(CAPTURED_BLOB, readShared(...dir, 'hardware_errors.after_linking.bin'));
-    const m = adoptQemuTables(mem, hestGpa);
+    const m = adoptedMachine(mem, hestGpa);
     assert.equal(m.engine.layout.config.layout, PointerLayout.HestAddr);
     assert.equal(m.engine.linkState?.hest, hestGpa);
     const payload = readShared(...dir, 'qmp_cper_payload.bin');
@@ -140,79 +133,27 @@ describe('adoptQemuTables()', () => {
     );
   });
 
-  it('refuses a HEST that is not the engine layout for its blob address', () => {
+  it("refuses a HEST whose read-ack register is not the engine's layout, with the engine's error as cause", () => {
     const dir = [...CAPTURED, 'qemu-7.2.22-debian12', 'virt'];
     const hest = readShared(...dir, 'HEST.patched.bin').slice();
-    hest[40 + 8] = 2; // source 0: Number of Records To Pre-allocate 1 → 2
-    hest[9] = (hest[9]! - 1) & 0xff; // checksum still valid
+    // Source 0's Read Ack Register address (GAS at 40 + 64, address at +4): 8 bytes further.
+    hest[40 + 64 + 4] = (hest[40 + 64 + 4]! + 8) & 0xff;
+    hest[9] = (hest[9]! - 8) & 0xff; // checksum still valid
     const mem = virtRam();
     mem.write(0x43f0_0000n, hest);
     assert.throws(
-      () => adoptQemuTables(mem, 0x43f0_0000n),
+      () => adoptedMachine(mem, 0x43f0_0000n),
       (e: unknown) => {
         assert.ok(e instanceof GuestError);
         assert.equal(e.code, 'mismatch');
-        assert.match(e.message, /not the engine's hardware-errors-addr layout .* byte 48 differs/);
+        assert.ok(e.cause instanceof EngineError);
+        assert.equal(e.cause.code, EngineErrorCode.HostilePointer);
+        assert.match(
+          e.message,
+          /not the engine's hardware-errors-addr layout .*\(byte 108 differs/,
+        );
         return true;
       },
     );
-  });
-});
-
-describe('findHestInRam()', () => {
-  it('skips a HEST signature with a bad checksum and finds the real table', () => {
-    const dir = [...CAPTURED, 'qemu-7.2.22-debian12', 'virt'];
-    const hest = readShared(...dir, 'HEST.patched.bin');
-    const mem = virtRam();
-    const decoy = hest.slice();
-    decoy[9] = (decoy[9]! + 1) & 0xff;
-    mem.write(0x7f00_0000n, decoy); // above the real one: scanned first
-    mem.write(0x7e00_0040n, hest);
-    const found = findHestInRam(mem);
-    assert.equal(found.gpa, 0x7e00_0040n);
-    assert.deepEqual(found.bytes, hest);
-  });
-
-  it('throws a GuestError when guest RAM holds no HEST', () => {
-    assert.throws(
-      () => findHestInRam(dimm()),
-      (e: unknown) => e instanceof GuestError && e.code === 'mismatch',
-    );
-  });
-});
-
-describe('guardBlockOwnership()', () => {
-  it('sees no violation while the engine drains its backlog as the guest acks', () => {
-    const mem = dimm();
-    const m = bootOwnHest(mainMachineConfig(), mem);
-    const id = MAIN_SOURCE.queue;
-    const regs = sourceRegisters(m.engine, id);
-    const guard = guardBlockOwnership(m, id);
-    const outcomes = [1, 2, 3].map((i) => m.engine.record(id, memoryRecord(2, BigInt(i) << 12n)));
-    assert.deepEqual(
-      outcomes.map((o) => o.status),
-      ['posted', 'queued', 'queued'],
-    );
-    let delivered = 0;
-    for (let i = 0; i < 3; i++) {
-      assert.equal(m.engine.service(), 0, 'nothing is delivered before the ack');
-      guestAck(mem, regs.block, regs.ack);
-      delivered += m.engine.service();
-    }
-    guard.stop();
-    assert.equal(delivered, 2);
-    assert.deepEqual(guard.violations, []);
-  });
-
-  it('flags a write into the block of a record the guest has not acked', () => {
-    const m = bootOwnHest(mainMachineConfig(), dimm());
-    const id = MAIN_SOURCE.queue;
-    const regs = sourceRegisters(m.engine, id);
-    const guard = guardBlockOwnership(m, id);
-    m.engine.record(id, memoryRecord(2, 0x1000n));
-    m.memory.write(regs.block + 20n, Uint8Array.of(0xff));
-    guard.stop();
-    assert.equal(guard.violations.length, 1);
-    assert.match(guard.violations[0]!, /^1 bytes at 0x80000454 before the guest acked/);
   });
 });

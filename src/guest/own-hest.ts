@@ -8,26 +8,19 @@
 //   the kernel through the initrd ACPI table upgrade as `hest.aml` (RECIPE.md "Giving the guest
 //   the project's own HEST"). The real UEFI never sees these files: the harness plays the
 //   firmware for them, exactly as the firmware would.
-// - QEMU's own `ras=on` tables (`adoptQemuTables`): the HEST is found in file-backed guest RAM
-//   (`findHestInRam`), the engine is configured with the QEMU profile matching it, and linked
-//   with the WRITE_POINTER value QEMU's firmware wrote at boot (recovered from the HEST).
+// - QEMU's own `ras=on` tables (`adoptedMachine`): the HEST is found in file-backed guest RAM
+//   (`findHestInRam`) and the engine's `adoptTables` configures and links the engine from it.
 //
 // Every record then goes through `RasEngine.record()` (and `service()` for the backlog).
 
-import { decodeHest, type HestErrorSource } from '../codec/index.js';
 import {
+  adoptTables,
   BusyPolicy,
   bootMachine,
-  buildHest,
   type GuestMemory,
-  HARDWARE_ERRORS_ADDR_FILE,
-  HEST_ADDR_FILE,
   type MachineConfig,
-  PointerLayout,
-  qemuHestAddrMachine,
-  qemuLegacyMachine,
   type RamRegion,
-  RasEngine,
+  type RasEngine,
   RecordingPlatform,
   readU32,
   readU64,
@@ -104,55 +97,36 @@ export function bootOwnHest(
   };
 }
 
-function le64(value: bigint): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value, true);
-  return out;
-}
-
 /**
- * Links an engine to the tables QEMU built (`virt,ras=on`): the HEST found at `hestGpa` decides
- * the profile (one GHESv2 source: QEMU ≤ 10.1, `etc/hardware_errors_addr`; two: 10.2+,
- * `etc/acpi_table_hest_addr`). The engine has no call to adopt a layout already in RAM, so the
- * harness replays the firmware's WRITE_POINTER: for the hest-addr layout that is the HEST's
- * address (the engine then checks the HEST itself); for the legacy layout the blob's address,
- * derived from source 0's error status address, after checking that QEMU's HEST is byte for
- * byte the one the engine lays out for that address.
+ * The engine linked to tables already in guest RAM — QEMU's own `virt,ras=on` HEST at `hestGpa`
+ * — through the engine's `adoptTables` (configuration read from the HEST, the legacy layout's
+ * blob base derived from source 0, the HEST checked byte for byte against the engine's layout),
+ * wrapped as a harness machine. An EngineError becomes GuestError `mismatch` with it as cause.
  */
-export function adoptQemuTables(
+export function adoptedMachine(
   memory: GuestMemory,
   hestGpa: bigint,
   policy: BusyPolicy = BusyPolicy.Queue,
 ): EngineMachine {
-  const head = memory.read(hestGpa, 8);
-  const length = new DataView(head.buffer).getUint32(4, true);
-  const bytes = memory.read(hestGpa, length);
-  const hest = decodeHest(bytes);
-  const ghes = hest.sources.filter(
-    (s): s is Extract<HestErrorSource, { type: 10 }> => s.type === 10,
-  );
-  if (ghes.length === 0) throw new GuestError('mismatch', "QEMU's HEST has no GHESv2 source");
-  const config = ghes.length === 1 ? qemuLegacyMachine(policy) : qemuHestAddrMachine(policy);
   const platform = new RecordingPlatform();
   const watched = new WatchedMemory(memory);
-  const engine = new RasEngine({ machine: config, memory: watched, platform });
-  const base = ghes[0]!.errorStatusAddress.address - BigInt(engine.layout.blob.sources[0]!.slot);
-  if (config.layout === PointerLayout.HardwareErrorsAddr) {
-    const expected = buildHest(engine.layout.sources, engine.layout.blob, base, 'compute');
-    // Everything but the checksum (byte 9), as the engine does for the hest-addr layout.
-    const at = expected.findIndex((b, i) => i !== 9 && b !== bytes[i]);
-    if (at >= 0 || expected.length !== bytes.length) {
-      throw new GuestError(
-        'mismatch',
-        `QEMU's HEST at ${hx(hestGpa)} is not the engine's ${config.layout} layout for a blob at ${hx(base)}: byte ${at >= 0 ? at : Math.min(expected.length, bytes.length)} differs (${bytes.length} vs ${expected.length} bytes)`,
-      );
-    }
-    engine.onWritePointer(HARDWARE_ERRORS_ADDR_FILE, 0, le64(base));
-  } else {
-    engine.onWritePointer(HEST_ADDR_FILE, 0, le64(hestGpa));
+  try {
+    const a = adoptTables({ memory: watched, platform, hestGpa, policy });
+    return {
+      engine: a.engine,
+      platform,
+      memory: watched,
+      hestGpa,
+      hest: a.hest,
+      blobGpa: a.blobGpa,
+    };
+  } catch (cause) {
+    throw new GuestError(
+      'mismatch',
+      `Cannot link the engine to QEMU's tables at ${hx(hestGpa)}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  if (!engine.linked) throw linkFailure(`QEMU's tables at ${hx(hestGpa)}`, platform);
-  return { engine, platform, memory: watched, hestGpa, hest: bytes, blobGpa: base };
 }
 
 /** Where one source's registers are in guest memory, from the engine's layout and link. */

@@ -2,12 +2,11 @@
 // takes over its QMP socket with a QmpTarget, and checks what the guest prints against the
 // codec's Linux printer. Used by the real-QEMU tests, the conformance matrix and the bench.
 
+import type { KernelVersion } from '../codec/index.js';
 import type { GuestManifest } from '../guest/cache.js';
-import { hardwareErrorRecords } from '../guest/console.js';
-import { GuestError } from '../guest/errors.js';
+import { expectRecordPrinted } from '../guest/expect-record.js';
 import { QEMU_NEWER_NAME } from '../guest/newer.js';
-import { expectedHardwareErrorLines } from '../guest/records.js';
-import { assertLines } from '../guest/scenarios.js';
+import { codecKernel } from '../guest/scenarios.js';
 import { GuestVm } from '../guest/vm.js';
 import { QmpTarget } from './targets.js';
 import { validatePayload } from './validate.js';
@@ -33,9 +32,12 @@ export interface PrintedCheck {
 
 export class InjectGuest {
   readonly vm: GuestVm;
+  /** The guest's kernel as the codec names it (its expected lines follow it). */
+  readonly kernel: KernelVersion;
   target: QmpTarget | undefined;
 
   constructor(options: InjectGuestOptions) {
+    this.kernel = codecKernel(options.kernel ?? '6.1');
     this.vm = new GuestVm({
       manifest: options.manifest,
       label: options.label ?? 'inject',
@@ -103,25 +105,10 @@ export class InjectGuest {
     from: number,
     timeoutMs = 5000,
   ): Promise<{ seq: number; hostMs: number; index: number }> {
-    const header = `Hardware error from APEI Generic Hardware Error Source: ${sourceId}`;
-    const first = await this.vm.console.waitFor(
-      (l) => /^\{\d+\}\[Hardware Error\]: /.test(l.text) && l.text.endsWith(header),
-      { timeoutMs, from, what: `the record header from source ${sourceId}` },
-    );
-    const seq = Number(/^\{(\d+)\}/.exec(first.text)![1]);
-    const expected = expectedHardwareErrorLines(record, sourceId, seq);
-    const prefix = `{${seq}}[Hardware Error]: `;
-    let count = 0;
-    await this.vm.console.waitFor((l) => l.text.startsWith(prefix) && ++count >= expected.length, {
-      timeoutMs: 2000,
-      from: first.index,
-      what: `the last line of record {${seq}}`,
+    const { seq, first } = await expectRecordPrinted(this.vm.console, record, sourceId, from, {
+      kernel: this.kernel,
+      timeoutMs,
     });
-    const got = hardwareErrorRecords(this.vm.console.lines.slice(first.index)).find(
-      (r) => r.seq === seq,
-    );
-    if (got === undefined) throw new GuestError('mismatch', `record {${seq}} vanished`);
-    assertLines(got.lines, expected, `record {${seq}} from source ${sourceId}`);
     return { seq, hostMs: first.hostMs, index: first.index };
   }
 
