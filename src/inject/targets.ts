@@ -12,7 +12,7 @@
 // share=on`); the HEST is found in the file, an engine adopts it and posts the record the way
 // firmware does (body, ack reset, block_status last), then the guest is watched consuming it.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -36,7 +36,6 @@ import { FileGuestMemory } from '../engine/node/file-memory.js';
 import { GuestError } from '../guest/errors.js';
 import { findHestInRam } from '../guest/find-hest.js';
 import { parseQmpAddress, type QmpAddress, QmpClient } from '../guest/qmp.js';
-import { SharedFileMemory } from '../guest/shared-memory.js';
 import { InjectError } from './errors.js';
 import { QEMU_RECORD_LIMIT, QMP_SOURCE_CONTEXT } from './validate.js';
 
@@ -201,18 +200,14 @@ export class QmpTarget implements InjectTarget {
         { val: Number(gpa), size: 4096, filename: file },
         { timeoutMs },
       );
-      const mem = new SharedFileMemory(file, gpa, 4096, 'hint');
-      try {
-        const bytes = mem.readAt(0, 4096);
-        if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'HEST') return false;
-        const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-        if (length < 40 || length > 4096) return false;
-        const table = bytes.slice(0, length);
-        if (!acpiTableChecksumValid(table)) return false;
-        return this.useHest(table, gpa);
-      } finally {
-        mem.close();
-      }
+      const bytes = new Uint8Array(readFileSync(file));
+      if (bytes.length < 40 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'HEST')
+        return false;
+      const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
+      if (length < 40 || length > bytes.length) return false;
+      const table = bytes.slice(0, length);
+      if (!acpiTableChecksumValid(table)) return false;
+      return this.useHest(table, gpa);
     } catch (e) {
       if (e instanceof InjectError) throw e;
       return false;
@@ -251,7 +246,9 @@ export class QmpTarget implements InjectTarget {
           { val: Number(start), size: Number(end - start), filename: file },
           { timeoutMs: Math.max(timeoutMs, 10_000) },
         );
-        const mem = new SharedFileMemory(file, start, Number(end - start), 'pmemsave');
+        const mem = new FileGuestMemory(file, [
+          { name: 'pmemsave', gpa: start, size: end - start, hostAddress: 0n, fileOffset: 0n },
+        ]);
         try {
           const found = findHestInRam(mem);
           this.useHest(found.bytes, found.gpa);
