@@ -5,6 +5,8 @@ import { readShared } from '../../test/support/shared.js';
 import { guidBytes } from './guid.js';
 import {
   cperEstatusLength,
+  type KernelVersion,
+  kernelBehaviour,
   type LinuxAcceptance,
   lintStatusBlock,
   linuxAcceptance,
@@ -535,7 +537,7 @@ test('linuxAcceptance() never throws on arbitrary bytes and contexts', () => {
       fc.uint8Array({ maxLength: 400 }),
       fc.integer({ min: 0, max: 0x20000 }),
       fc.integer({ min: 0, max: 13 }),
-      fc.constantFrom<'6.1' | 'newer'>('6.1', 'newer'),
+      fc.constantFrom<KernelVersion>('6.1', '6.12', '7.3', 'newer'),
       (bytes, ebl, notify, kernel) => {
         const r = linuxAcceptance(bytes, {
           errorBlockLength: ebl,
@@ -562,4 +564,21 @@ test('linuxAcceptance() walks random entry headers without throwing', () => {
     }),
     { numRuns: 300 },
   );
+});
+
+test("kernelBehaviour() names what each measured kernel does, and 'newer' is 7.3", () => {
+  assert.deepEqual(kernelBehaviour('newer'), kernelBehaviour('7.3'));
+  assert.deepEqual(
+    (['6.1', '6.12', '7.3'] as const).map((k) => {
+      const b = kernelBehaviour(k);
+      return [b.forcedSigbus, b.pfnCheck, b.syncActionRequired, b.armBitmask];
+    }),
+    [
+      ['pr_err', true, false, true],
+      ['dev_err', true, false, true],
+      ['dev_err', false, true, true],
+    ],
+  );
+  assert.equal(kernelBehaviour('6.1', 163).forcedSigbus, 'none');
+  assert.equal(kernelBehaviour('6.1', 161).armBitmask, false);
 });
