@@ -45,7 +45,7 @@ options:
   --as KIND            hest | status-block | cper-record | section
   --section KIND|GUID  the kind of a bare section (memory, arm, pcie, … or a GUID)
   --input ENC          raw | hex | base64
-  --kernel K           6.1 (default) | newer: which kernel's print style (linux format)
+  --kernel K           6.1 (default) | 6.12 | 7.3 | newer: which kernel's print style (linux format)
   --source-id N        the source id in the first Linux line (default 0)
   --seq N              the {N} record counter in Linux lines (default 1)`;
 

@@ -33,7 +33,7 @@ options:
   --input ENC          raw | hex | base64
   --block-length N     the source's Error Status Block Length (default 1024, as QEMU)
   --notify TYPE        sea | polled | external | sci | gpio | gsiv | sdei | nmi | N (default sea)
-  --kernel K           6.1 | 6.1.N | newer (default 6.1, i.e. 6.1.192)
+  --kernel K           6.1 | 6.1.N | 6.12 | 7.3 | newer (= 7.3); default 6.1, i.e. 6.1.192
   --ghes-version 1|2   type-9 GHES (no ack) or GHESv2 (default 2)
   --source-id N        the source id in messages (default 0)
   --ram START:SIZE     guest RAM for the 6.1 pfn check (repeatable; hex or decimal)
@@ -80,10 +80,13 @@ export function parseKernel(value: string | undefined): {
   sublevel?: number;
 } {
   if (value === undefined) return {};
-  if (value === 'newer') return { kernel: 'newer' };
+  if (value === 'newer' || value === '6.12' || value === '7.3') return { kernel: value };
   const m = /^6\.1(?:\.(\d+))?$/.exec(value);
-  if (m === null)
-    throw new CliError(`--kernel must be 6.1, 6.1.N or newer, got ${JSON.stringify(value)}`);
+  if (m === null) {
+    throw new CliError(
+      `--kernel must be 6.1, 6.1.N, 6.12, 7.3 or newer (= 7.3), got ${JSON.stringify(value)}`,
+    );
+  }
   return m[1] === undefined ? { kernel: '6.1' } : { kernel: '6.1', sublevel: Number(m[1]) };
 }
 
