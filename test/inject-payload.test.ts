@@ -133,6 +133,117 @@ describe('inject templates', () => {
     assert.equal(bytes[info1 + 7], 0x3, 'entry 1 keeps first|last');
   });
 
+  it('arm template takes ghes_inject.py’s own example command line, several values after one flag', () => {
+    // scripts/arm_processor_error.py's docstring example (qemu-vmm.md §15); expected values from
+    // the guest output printed there, except MPIDR and affinity, which the script drops.
+    const block = templateBlock(
+      parseTemplate('arm', [
+        '--mpidr',
+        '0x444',
+        '--running',
+        '--affinity',
+        '1',
+        '--error-info',
+        '12345678',
+        '--vendor',
+        '0x13,123,4,5,1',
+        '--ctx-array',
+        '0,1,2,3,4,5',
+        '-t',
+        'cache',
+        'tlb',
+        'bus',
+        'micro-arch',
+        'tlb,micro-arch',
+      ]),
+    );
+    const body = block.entries[0]!.body as unknown as {
+      mpidr: bigint;
+      errorAffinityLevel: number;
+      runningState: number;
+      errorInfo: {
+        type: number;
+        errorInfo: bigint;
+        validationBits: number;
+        multipleError: number;
+      }[];
+      contextInfo: { registerContextType: number; registers: Uint8Array }[];
+      vendorSpecific: Uint8Array;
+    };
+    assert.equal(body.mpidr, 0x444n);
+    assert.equal(body.errorAffinityLevel, 1);
+    assert.equal(body.runningState, 1);
+    assert.deepEqual(
+      body.errorInfo.map((e) => e.type),
+      [0x02, 0x04, 0x08, 0x10, 0x14],
+    );
+    assert.deepEqual(
+      body.errorInfo.map((e) => e.errorInfo),
+      [0xbc614en, 0x54007fn, 0x80d6460fffn, 0x78da03ffn, 0n],
+    );
+    assert.deepEqual(
+      body.errorInfo.map((e) => (e.validationBits & 0x4) !== 0),
+      [true, true, true, true, false],
+      'error info valid except for the combined type, which has no default',
+    );
+    assert.deepEqual(
+      body.errorInfo.map((e) => e.multipleError),
+      [1, 1, 1, 1, 1],
+    );
+    assert.equal(body.contextInfo[0]!.registerContextType, 5, 'AArch64 EL1 by default');
+    assert.deepEqual(
+      [...new BigUint64Array(body.contextInfo[0]!.registers.slice().buffer)],
+      [0n, 1n, 2n, 3n, 4n, 5n],
+    );
+    assert.deepEqual([...body.vendorSpecific], [0x13, 0x7b, 0x04, 0x05, 0x01]);
+  });
+
+  it('arm template takes the script’s long aliases and per-entry lists after one flag', () => {
+    const a = templateBytes(
+      parseTemplate('arm', [
+        '--arm-valid',
+        'mpidr,vendor',
+        '--affinity-level',
+        '3',
+        '--psci-state',
+        '7',
+        '-t',
+        'cache',
+        'bus',
+        '--physical-address',
+        '0x1000',
+        '0x2000',
+        '--virtual-address',
+        '0x3000',
+        '-m',
+        '4',
+        '5',
+        '--pei-valid',
+        'phy-addr',
+        'virt-addr,multiple-error',
+        '--vendor-specific',
+        'aa',
+        'bb',
+      ]),
+    );
+    const section = 20 + 72;
+    assert.equal(u32(a, section), 0x9, '--arm-valid mpidr,vendor');
+    assert.equal(a[section + 12], 3);
+    assert.equal(u32(a, section + 36), 7);
+    const info0 = section + 40;
+    const info1 = info0 + 32;
+    assert.equal(a[info0 + 2], 0x10, 'entry 0 valid: phy-addr');
+    assert.equal(a[info1 + 2], 0x09, 'entry 1 valid: virt-addr|multiple-error');
+    assert.equal(a[info0 + 5], 4);
+    assert.equal(a[info1 + 5], 5);
+    assert.equal(u64(a, info0 + 16), 0x3000n);
+    assert.equal(u64(a, info1 + 16), 0xdeadbeefn, 'default VA for the entry without one');
+    assert.equal(u64(a, info0 + 24), 0x1000n);
+    assert.equal(u64(a, info1 + 24), 0x2000n);
+    assert.deepEqual([...a.subarray(a.length - 2)], [0xaa, 0xbb], 'vendor bytes concatenated');
+    expectInjectError(() => parseTemplate('arm', ['-t', 'cache', 'l2']), 'usage');
+  });
+
   it('arm template context registers hold exactly the registers given (no +1)', () => {
     const block = templateBlock(
       parseTemplate('arm', ['--ctx-type', '5', '--ctx-array', '0x1,0x2,0x3', '--vendor', 'aabb']),

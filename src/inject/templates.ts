@@ -380,6 +380,13 @@ export function parseTemplate(
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : a;
     const take = (): string => (eq > 0 ? a.slice(eq + 1) : value(c, name));
+    // ghes_inject.py's list options take several values after one flag (`-t cache tlb`).
+    const takeAll = (): string[] => {
+      const out = [take()];
+      if (eq > 0) return out;
+      while (c.i + 1 < argv.length && !argv[c.i + 1]!.startsWith('-')) out.push(argv[++c.i]!);
+      return out;
+    };
     switch (name) {
       // generic error data (both templates)
       case '--block-status':
@@ -390,6 +397,7 @@ export function parseTemplate(
         g.errorSeverity = parseNamed(name, take(), SEVERITY_NAMES, 32);
         break;
       case '--gen-err-valid-bits':
+      case '--generic-error-validation-bits':
         g.validationBits = parseFlags(name, take(), GEDE_VALID_NAMES, 8);
         break;
       case '--fru-id': {
@@ -406,6 +414,7 @@ export function parseTemplate(
         timestampText = take();
         break;
       case '--precise':
+      case '--precise-timestamp':
         precise = true;
         break;
       case '--gedb-flags':
@@ -413,11 +422,11 @@ export function parseTemplate(
         g.gedeFlags = parseFlags(name, take(), GEDE_FLAG_NAMES, 8);
         break;
       case '--raw-data':
-        g.rawData = parseBytes(name, take());
+        g.rawData = concatBytes(takeAll().map((t) => parseBytes(name, t)));
         break;
       default:
         if (kind === 'memory') parseMemoryOption(name, take, mem);
-        else parseArmOption(name, take, a, arm, types, perEntry, ctx);
+        else parseArmOption(name, take, takeAll, a, arm, types, perEntry, ctx);
     }
   }
   if (timestampText !== undefined) g.timestamp = parseTimestamp(timestampText, precise, clock);
@@ -526,9 +535,25 @@ function parseMemoryOption(
   }
 }
 
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * One `arm` option. The spellings and aliases are ghes_inject.py's; list options (`-t`, `-V`,
+ * `-m`, `-f`, `-e`, `-v`, `-p`, `--ctx-*`, `--vendor`) take one value per error-information
+ * entry (or context), given either as repeated flags or as several values after one flag.
+ */
 function parseArmOption(
   name: string,
   take: () => string,
+  takeAll: () => string[],
   raw: string,
   arm: { -readonly [K in keyof ArmProcessorBuildOptions]: ArmProcessorBuildOptions[K] },
   types: (ArmErrorTypeName[] | number)[],
@@ -537,11 +562,14 @@ function parseArmOption(
 ): void {
   switch (name) {
     case '--arm':
+    case '--arm-valid':
       arm.validation = parseFlags(name, take(), ARM_VALID_NAMES, 32) as number as ArmValidName[] &
         number;
       return;
     case '-a':
     case '--affinity':
+    case '--level':
+    case '--affinity-level':
       arm.affinityLevel = parseSmall(name, take(), 8);
       return;
     case '-l':
@@ -556,58 +584,75 @@ function parseArmOption(
     case '--running':
       arm.running = true;
       return;
+    case '--no-running':
+      arm.running = false;
+      return;
     case '--psci':
+    case '--psci-state':
       arm.psciState = parseSmall(name, take(), 32);
       return;
     case '-t':
-    case '--type': {
-      const t = take();
-      if (/^(0x[0-9a-fA-F]+|\d+)$/.test(t)) types.push(parseSmall(name, t, 8));
-      else {
-        const names = t.split(',').map((x) => x.trim());
-        for (const n of names)
-          if (!ARM_TYPE_NAMES.includes(n as ArmErrorTypeName))
-            usage(`Cannot use ${name} ${JSON.stringify(n)}: expected ${ARM_TYPE_NAMES.join(', ')}`);
-        types.push(names as ArmErrorTypeName[]);
+    case '--type':
+      for (const t of takeAll()) {
+        if (/^(0x[0-9a-fA-F]+|\d+)$/.test(t)) types.push(parseSmall(name, t, 8));
+        else {
+          const names = t.split(',').map((x) => x.trim());
+          for (const n of names)
+            if (!ARM_TYPE_NAMES.includes(n as ArmErrorTypeName))
+              usage(
+                `Cannot use ${name} ${JSON.stringify(n)}: expected ${ARM_TYPE_NAMES.join(', ')}`,
+              );
+          types.push(names as ArmErrorTypeName[]);
+        }
       }
       return;
-    }
     case '-V':
     case '--validation':
-      perEntry.V!.push(take());
+    case '--pei-valid':
+    case '--error-valid':
+      perEntry.V!.push(...takeAll());
       return;
     case '-m':
     case '--multiple-error':
-      perEntry.m!.push(take());
+      perEntry.m!.push(...takeAll());
       return;
     case '-f':
     case '--flags':
-      perEntry.f!.push(take());
+      perEntry.f!.push(...takeAll());
       return;
     case '-e':
     case '--error':
     case '--error-info':
-      perEntry.e!.push(take());
+      perEntry.e!.push(...takeAll());
       return;
     case '-v':
     case '--virt-addr':
-      perEntry.v!.push(take());
+    case '--virtual-address':
+      perEntry.v!.push(...takeAll());
       return;
     case '-p':
     case '--phy-addr':
-      perEntry.p!.push(take());
+    case '--physical-address':
+      perEntry.p!.push(...takeAll());
       return;
     case '--ctx-type':
-      ctx.type.push(take());
+    case '--context-type':
+      ctx.type.push(...takeAll());
       return;
     case '--ctx-size':
-      ctx.size.push(take());
+    case '--context-size':
+      ctx.size.push(...takeAll());
       return;
     case '--ctx-array':
-      ctx.array.push(take());
+    case '--context-array':
+      ctx.array.push(...takeAll());
       return;
     case '--vendor':
-      arm.vendor = parseBytes(name, take());
+    case '--vendor-specific':
+      arm.vendor = concatBytes([
+        ...(arm.vendor === undefined ? [] : [arm.vendor]),
+        ...takeAll().map((t) => parseBytes(name, t)),
+      ]);
       return;
     default:
       usage(`arm: unknown option ${raw}`);
