@@ -54,6 +54,9 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   it('delivers a memory and an ARM record; the guest prints exactly the codec’s lines', async (t) => {
     if (guest === undefined) return t.skip('no QEMU 11.1 guest');
     assert.equal(guest.target!.context.notificationType, 7, 'QMP source notifies by GPIO');
+    // -cpu cortex-a57: QEMU's cortex_a57_initfn sets MIDR 0x411fd070 (r1p0); an ARM record
+    // without --midr carries it, as ghes_inject.py's does.
+    assert.equal(await guest.target!.cpuMidr(), 0x411fd070n);
     const mem = await guest.injectAndCheck(memory(0x4100_0000));
     assert.ok(mem.ackMs !== undefined && mem.ackMs < 1000, `acked in ${mem.ackMs} ms`);
     const arm = templateBytes(

@@ -16,7 +16,12 @@ import { cacheRoot } from '../guest/cache.js';
 import { type BatchRecord, type BatchReport, deliverBatch } from '../inject/batch.js';
 import { InjectError } from '../inject/errors.js';
 import { type InjectTarget, MemoryTarget, QmpTarget } from '../inject/targets.js';
-import { objectToArgs, parseTemplate, templateBytes } from '../inject/templates.js';
+import {
+  objectToArgs,
+  parseTemplate,
+  type RecordSource,
+  templateBytes,
+} from '../inject/templates.js';
 import { bytesFromBase64, validatePayload } from '../inject/validate.js';
 import type { CommandModule } from './commands.js';
 import { encodeDocument } from './encode.js';
@@ -44,6 +49,9 @@ memory: --pa ADDR [--pa-mask M] [--error-type multi-bit-ecc|N] [--error-status S
 arm: [--arm mpidr,affinity,running,vendor] [-a LEVEL] [-l MPIDR] [-i MIDR] [-r] [--psci N]
   [-t cache|tlb|bus|micro-arch[,…]]… and per entry, in -t order: [-V bits] [-m N] [-f flags]
   [-e INFO] [-v VA] [-p PA]; [--ctx-type T] [--ctx-size N] [--ctx-array R1,R2,…]… [--vendor HEX]
+  List options repeat or take several values after one flag (-t cache tlb), as in
+  ghes_inject.py, whose long aliases are accepted too. Without -i, a QMP target's first CPU
+  gives the MIDR (as ghes_inject.py does); otherwise it is 0.
 
 options:
   --force            send a record the lint says the guest rejects (never an empty record,
@@ -122,8 +130,17 @@ function fromDocument(text: string, label: string): Uint8Array {
   return blockBytes(encodeDocument(text), label);
 }
 
-/** One JSONL batch line → record bytes. */
-export function batchLineBytes(line: string, label: string): Uint8Array {
+/** A record to send; `source` when it came from a template (rebuilt with QEMU's MIDR). */
+interface InputRecord extends BatchRecord {
+  readonly source?: RecordSource;
+}
+
+function fromTemplate(label: string, source: RecordSource): InputRecord {
+  return { label, bytes: templateBytes(source), source };
+}
+
+/** One JSONL batch line → the record. */
+function batchLineRecord(line: string, label: string): InputRecord {
   let obj: Record<string, unknown>;
   try {
     obj = JSON.parse(line) as Record<string, unknown>;
@@ -132,33 +149,42 @@ export function batchLineBytes(line: string, label: string): Uint8Array {
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
     throw new CliError(`inject: ${label} must be a JSON object`);
-  if ('schema' in obj) return fromDocument(line, label);
-  if (typeof obj.base64 === 'string') return blockBytes(bytesFromBase64(obj.base64), label);
+  if ('schema' in obj) return { label, bytes: fromDocument(line, label) };
+  if (typeof obj.base64 === 'string')
+    return { label, bytes: blockBytes(bytesFromBase64(obj.base64), label) };
   if (typeof obj.hex === 'string')
-    return blockBytes(decodeInput(new TextEncoder().encode(obj.hex), 'hex'), label);
+    return {
+      label,
+      bytes: blockBytes(decodeInput(new TextEncoder().encode(obj.hex), 'hex'), label),
+    };
   const { template, args } = objectToArgs(obj);
   if (template !== 'memory' && template !== 'arm')
     throw new CliError(
       `inject: ${label} needs "template": "memory" or "arm", "hex", "base64" or a vras/v1 document`,
     );
-  return templateBytes(parseTemplate(template, args));
+  return fromTemplate(label, parseTemplate(template, args));
 }
 
-function records(o: CliOptions): BatchRecord[] {
+/** One JSONL batch line → record bytes. */
+export function batchLineBytes(line: string, label: string): Uint8Array {
+  return batchLineRecord(line, label).bytes;
+}
+
+function records(o: CliOptions): InputRecord[] {
   if (o.flags.has('--batch')) {
     if (o.template !== undefined || o.rest.length > 0)
       throw new CliError('inject: --batch takes records from stdin only');
     const text = readFileSync(0, 'utf8');
-    const out: BatchRecord[] = [];
+    const out: InputRecord[] = [];
     for (const [i, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
-      out.push({ label: `line ${i + 1}`, bytes: batchLineBytes(line, `line ${i + 1}`) });
+      out.push(batchLineRecord(line, `line ${i + 1}`));
     }
     if (out.length === 0) throw new CliError('inject: --batch read no records from stdin');
     return out;
   }
   if (o.template !== undefined)
-    return [{ label: o.template, bytes: templateBytes(parseTemplate(o.template, o.rest)) }];
+    return [fromTemplate(o.template, parseTemplate(o.template, o.rest))];
   if (o.rest.length > 0) throw new CliError(`inject: unknown argument ${o.rest[0]}\n${USAGE}`);
   const file = o.values.get('--file');
   if (file !== undefined) {
@@ -242,6 +268,26 @@ function writeHestHint(address: string, gpa: bigint): void {
   }
 }
 
+/**
+ * ARM records from a template without `--midr` get the MIDR of QEMU's first CPU, as
+ * ghes_inject.py does (it asks QEMU even when --midr is given: its lookup key never matches).
+ */
+async function withQemuMidr(
+  target: InjectTarget,
+  recs: readonly InputRecord[],
+): Promise<InputRecord[]> {
+  const needs = (r: InputRecord): boolean =>
+    r.source?.kind === 'arm' && r.source.arm.midr === undefined;
+  if (!(target instanceof QmpTarget) || !recs.some(needs)) return [...recs];
+  const midr = await target.cpuMidr();
+  if (midr === undefined) return [...recs];
+  return recs.map((r) =>
+    needs(r) && r.source?.kind === 'arm'
+      ? fromTemplate(r.label, { ...r.source, arm: { ...r.source.arm, midr } })
+      : r,
+  );
+}
+
 function printReport(r: BatchReport): void {
   for (const d of r.delivered) {
     const ack =
@@ -277,7 +323,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const target = await openTarget(o);
     try {
-      const report = await deliverBatch(target, recs, {
+      const report = await deliverBatch(target, await withQemuMidr(target, recs), {
         force,
         ackTimeoutMs: int('--ack-timeout', o.values.get('--ack-timeout'), 5000),
       });

@@ -120,14 +120,33 @@ export class QmpClient {
       socket.once('connect', () => {
         socket.off('error', onError);
         const client = new QmpClient(socket, address);
+        let greeted = false;
+        // QEMU exiting (or a server that is not QMP) closes before greeting: say so at once.
+        socket.once('close', () => {
+          if (greeted) return;
+          clearTimeout(timer);
+          reject(
+            new GuestError(
+              'qmp',
+              `QMP at ${describe(address)} closed the connection before its greeting`,
+            ),
+          );
+        });
         client.greetingWaiter = (greeting) => {
+          greeted = true;
           clearTimeout(timer);
           client
             .execute('qmp_capabilities', undefined, { timeoutMs: Math.max(100, timeoutMs) })
-            .then(() => {
-              client.greeting = greeting;
-              resolve(client);
-            }, reject);
+            .then(
+              () => {
+                client.greeting = greeting;
+                resolve(client);
+              },
+              (e: unknown) => {
+                socket.destroy();
+                reject(e);
+              },
+            );
         };
       });
     });

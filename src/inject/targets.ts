@@ -119,6 +119,8 @@ export class QmpTarget implements InjectTarget {
   ackAddress: bigint | undefined;
   /** Host ms spent finding it. */
   locateMs: number | undefined;
+  /** QMP command timeout (the inject command and each ack read). */
+  timeoutMs = 3000;
 
   private constructor(
     readonly client: QmpClient,
@@ -143,6 +145,7 @@ export class QmpTarget implements InjectTarget {
       throw qmpFailure(e, text);
     }
     const target = new QmpTarget(client, address, text);
+    target.timeoutMs = timeoutMs;
     try {
       const commands = await client.commands();
       if (!commands.includes(INJECT_COMMAND)) {
@@ -270,8 +273,34 @@ export class QmpTarget implements InjectTarget {
     }
   }
 
+  /**
+   * MIDR_EL1 of QEMU's first CPU (`query-cpus-fast`, then `qom-get` of its `midr` property, the
+   * value ghes_inject.py writes); undefined when QEMU does not say.
+   */
+  async cpuMidr(): Promise<bigint | undefined> {
+    try {
+      const cpus = (await this.client.execute('query-cpus-fast', undefined, {
+        timeoutMs: this.timeoutMs,
+      })) as { 'qom-path'?: string }[];
+      const path = cpus[0]?.['qom-path'];
+      if (path === undefined) return undefined;
+      const midr = await this.client.execute(
+        'qom-get',
+        { path, property: 'midr' },
+        { timeoutMs: this.timeoutMs },
+      );
+      return typeof midr === 'number' && Number.isSafeInteger(midr) && midr >= 0
+        ? BigInt(midr)
+        : undefined;
+    } catch (e) {
+      if (e instanceof GuestError && e.code === 'qmp' && /failed:/.test(e.message))
+        return undefined;
+      throw qmpFailure(e, this.where);
+    }
+  }
+
   /** The read-ack register as the guest left it (HMP `xp`). */
-  async readAck(timeoutMs = 2000): Promise<bigint> {
+  async readAck(timeoutMs = this.timeoutMs): Promise<bigint> {
     if (this.ackAddress === undefined) throw new InjectError('refused', 'ack register not located');
     const out = await this.hmp(`xp /1gx 0x${this.ackAddress.toString(16)}`, timeoutMs);
     const m = /:\s*(0x[0-9a-fA-F]+)/.exec(out);
@@ -283,7 +312,7 @@ export class QmpTarget implements InjectTarget {
   async deliver(_bytes: Uint8Array, base64: string, ackTimeoutMs: number): Promise<DeliveryTiming> {
     const t0 = performance.now();
     try {
-      await this.client.execute(INJECT_COMMAND, { cper: base64 }, { timeoutMs: 5000 });
+      await this.client.execute(INJECT_COMMAND, { cper: base64 }, { timeoutMs: this.timeoutMs });
     } catch (e) {
       throw qmpFailure(e, this.where);
     }
