@@ -1,7 +1,7 @@
 // `vras soak`: a storm of error records against the RAS engine and a guest model that
 // acknowledges after random delays (src/engine/soak.ts). Prints a JSON summary; `lost`,
-// `overwrittenUnacked` and `outOfRegionWrites` are measured by the guest model and a memory
-// watcher, and must be 0 for every seed (exit code 1 otherwise).
+// `overwrittenUnacked`, `outOfRegionWrites` and `outOfOrder` are measured by the guest model and
+// a memory watcher, and must be 0 for every seed (exit code 1 otherwise).
 //
 //   vras soak --errors 1000000 --sources 64 --seed 1
 
@@ -15,7 +15,9 @@ Runs N error records (default 1000000) over S GHESv2 sources (default 64, SEA an
 a guest model that acknowledges each block 0..D steps after its notification (default 96), with
 bursts that overflow the per-source backlog of B records (default 16). Prints a JSON summary:
 delivered, queued, dropped (reported by the engine), lost, overwrittenUnacked and
-outOfRegionWrites (checked by the guest model; must be 0). Exit code 1 if any of those is not 0.`;
+outOfRegionWrites and outOfOrder (checked by the guest model and a memory watcher; must be 0),
+and deliveryDigest (a hash of what the guest read, in order). Exit code 1 if any of the four
+checked counts is not 0.`;
 
 function integer(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
@@ -53,7 +55,10 @@ export async function run(argv: string[]): Promise<number> {
     backlogLimit: integer('backlog', values.backlog, 16, 0),
   });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  return summary.lost === 0 && summary.overwrittenUnacked === 0 && summary.outOfRegionWrites === 0
+  return summary.lost === 0 &&
+    summary.overwrittenUnacked === 0 &&
+    summary.outOfRegionWrites === 0 &&
+    summary.outOfOrder === 0
     ? 0
     : 1;
 }

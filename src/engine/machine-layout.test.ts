@@ -106,8 +106,8 @@ test('the legacy layout writes etc/hardware_errors_addr, the new one etc/acpi_ta
   assert.equal(buildMachineLayout(qemuHestAddrMachine()).writePointerFile, HEST_ADDR_FILE);
 });
 
-test("a layout with more sources, other block lengths and notifications keeps QEMU's rules", () => {
-  // QEMU limitation §19 items 2 and 4: fixed 1024-byte blocks and only SEA/GPIO sources.
+test("QEMU limitations 2 and 4: a layout with more sources, other block lengths and notifications (GSIV, polled, GHES v1) keeps QEMU's rules", () => {
+  // QEMU has fixed 1024-byte blocks and only SEA/GPIO sources, with Vector and Poll Interval 0.
   const layout = buildMachineLayout({
     layout: 'hest-addr',
     sources: [

@@ -11,6 +11,7 @@ const memSection = (body: SectionBody) => body as unknown as MemoryErrorSection;
 
 import {
   bootMachine,
+  buildHest,
   EngineError,
   type GuestMemory,
   GuestModel,
@@ -366,7 +367,7 @@ test('a snapshot taken at any step and restored gives the same run as no snapsho
   );
 });
 
-test('a storm against a guest that acks after random delays loses nothing, overwrites nothing, stays in its region', () => {
+test('a storm against a guest that acks after random delays loses nothing, overwrites nothing, delivers each source in order, stays in its region', () => {
   fc.assert(
     fc.property(
       fc.nat(),
@@ -377,6 +378,7 @@ test('a storm against a guest that acks after random delays loses nothing, overw
         assert.equal(s.lost, 0);
         assert.equal(s.overwrittenUnacked, 0);
         assert.equal(s.outOfRegionWrites, 0);
+        assert.equal(s.outOfOrder, 0, 'each source delivers in order');
         assert.equal(s.delivered + s.dropped, 3000);
         assert.equal(s.overflowReports, s.dropped, 'every drop is reported');
       },
@@ -567,4 +569,66 @@ test('an SEI source notifies with the configured ISS when the hypervisor can set
   const n = boot(machine, { hypervisor: { injectSErrorEsr: false }, arFallbackIss: 0xc11 });
   n.engine.record(2, soakRecord(1, 2), { vcpu: 1 });
   assert.deepEqual(n.platform.requests, [{ kind: 'inject-serror', vcpu: 1 }]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hostile write pointers: the guest can write the fw_cfg pointer files at any time (fw_cfg DMA)
+
+const le64 = (v: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+};
+
+test('QEMU limitation 10: a legacy etc/hardware_errors_addr pointed at other guest RAM is refused, reported, and nothing is written there', () => {
+  const t = boot(qemuLegacyMachine('queue'));
+  const victim = RAM + 0x10_0000n; // e.g. kernel text
+  const text = new Uint8Array(2048).map((_, i) => (i * 7 + 1) & 0xff);
+  t.memory.write(victim, text);
+  assert.equal(t.engine.onWritePointer('etc/hardware_errors_addr', 0, le64(victim)), false);
+  assert.equal(t.engine.linked, false);
+  const r = t.platform.reports.at(-1)!;
+  assert.equal(r.code, 'link-refused');
+  assert.equal(r.gpa, victim, 'the slot it checked');
+  assert.match(r.message, /source 0's error status address slot at 0x40100000 holds 0x[0-9a-f]+/);
+  engineErrorAt(() => t.engine.record(0, soakRecord(1, 0)), 'not-linked', { sourceId: 0 });
+  const sigbus = t.engine.onSigbus({ code: 5, hostAddress: HVA + 0x5000n, addressLsb: 12 });
+  assert.equal(sigbus.action, 'remembered');
+  assert.deepEqual(t.memory.read(victim, 2048), text, 'the victim RAM is untouched');
+  // The firmware's own pointer links again.
+  assert.equal(t.engine.onWritePointer('etc/hardware_errors_addr', 0, le64(t.blobGpa)), true);
+  assert.equal(t.engine.record(0, soakRecord(2, 0)).status, 'posted');
+  assert.deepEqual(t.memory.read(t.blocks[0]!, 32), soakRecord(2, 0));
+});
+
+test('QEMU limitation 10: a HEST copy the guest rebased onto other RAM is refused at link time (its slots were never linked)', () => {
+  const t = boot();
+  const victim = RAM + 0x20_0000n;
+  const forged = RAM + 0x30_0000n;
+  const layout = t.engine.layout;
+  t.memory.write(forged, buildHest(layout.sources, layout.blob, victim, 'compute'));
+  assert.equal(t.engine.onWritePointer('etc/acpi_table_hest_addr', 0, le64(forged)), false);
+  assert.equal(t.engine.linked, false);
+  const r = t.platform.reports.at(-1)!;
+  assert.equal(r.code, 'link-refused');
+  assert.equal(r.gpa, victim);
+  assert.deepEqual(t.memory.read(victim, layout.blob.size), new Uint8Array(layout.blob.size));
+  // The firmware's HEST still links.
+  assert.equal(t.engine.onWritePointer('etc/acpi_table_hest_addr', 0, le64(t.hestGpa)), true);
+  assert.equal(t.engine.linkState?.base, t.blobGpa);
+});
+
+test('QEMU limitation 8: the block status of a SIGBUS record counts its error data entries (bits 13:4)', () => {
+  const entryCount = (mem: SparseGuestMemory, block: bigint) =>
+    (Number(readU64(mem, block) & 0xffff_ffffn) >>> 4) & 0x3ff;
+  const one = boot();
+  one.engine.onSigbus({ code: 4, hostAddress: HVA + 0x9000n, addressLsb: 12 });
+  assert.equal(entryCount(one.memory, one.blocks[0]!), 1);
+  assert.equal(Number(readU64(one.memory, one.blocks[0]!) & 0xfn), 0x1, 'uncorrectable valid');
+  const many = boot({
+    layout: 'hest-addr',
+    sources: [{ id: 0, notification: 8, blockLength: 4096, maxSectionsPerRecord: 16 }],
+  });
+  many.engine.onSigbus({ code: 4, hostAddress: HVA + 0x40000n, addressLsb: 16 });
+  assert.equal(entryCount(many.memory, many.blocks[0]!), 16);
 });

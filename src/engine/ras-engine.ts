@@ -342,6 +342,7 @@ export class RasEngine {
     try {
       const link = file === HARDWARE_ERRORS_ADDR_FILE ? { base: value } : this.linkFromHest(value);
       this.attach(link);
+      this.checkLinkedSlots(link.base);
       return true;
     } catch (error) {
       if (error instanceof EngineError) return this.refuseLink(error.message, error.gpa);
@@ -400,6 +401,30 @@ export class RasEngine {
       }
     }
     return { base, hest: hestGpa };
+  }
+
+  /**
+   * The write pointer is guest-writable (fw_cfg DMA), so a link is accepted only where the
+   * firmware's ADD_POINTERs left their mark: every error-status-address slot holds the GPA of its
+   * own block. Without this a guest could point the engine at any RAM (its kernel text) and have
+   * records written there. Checked at link time only: a slot the guest changes later is handled
+   * (refused and restored) when a record is posted.
+   */
+  private checkLinkedSlots(base: bigint): void {
+    for (const [i, o] of this.layout.blob.sources.entries()) {
+      const slot = base + BigInt(o.slot);
+      const held = readU64(this.memory, slot);
+      const block = base + BigInt(o.block);
+      if (held !== block) {
+        this.link = null;
+        this.region = null;
+        throw new EngineError(
+          EngineErrorCode.HostilePointer,
+          `etc/hardware_errors at ${hx(base)} is not the linked blob: source ${this.layout.sources[i]!.id}'s error status address slot at ${hx(slot)} holds ${hx(held)}, not its block ${hx(block)}`,
+          { gpa: slot, sourceId: this.layout.sources[i]!.id },
+        );
+      }
+    }
   }
 
   private describeHestOffset(i: number): string {

@@ -42,6 +42,10 @@ export interface SoakSummary {
   readonly overwrittenUnacked: number;
   /** Engine writes outside etc/hardware_errors. */
   readonly outOfRegionWrites: number;
+  /** Records the guest read before an older record of the same source (backlogs are FIFO). */
+  readonly outOfOrder: number;
+  /** FNV-1a over every (source, record, step) the guest read, in order: equal runs, equal digest. */
+  readonly deliveryDigest: string;
   readonly overflowReports: number;
   readonly maxBacklog: number;
   readonly steps: number;
@@ -189,6 +193,12 @@ export function runSoak(options: SoakOptions): SoakSummary {
   const seen = new Uint8Array(errors);
   let delivered = 0;
   let lost = 0;
+  let outOfOrder = 0;
+  const lastSeq = new Map<number, number>();
+  let digest = 0x811c9dc5;
+  const mix = (v: number) => {
+    for (let k = 0; k < 4; k++) digest = Math.imul(digest ^ ((v >>> (8 * k)) & 0xff), 0x01000193);
+  };
   const sourceIndex = new Map<number, number>();
   const guest = new GuestModel(raw, booted.hestGpa, booted.hestLength, guestRng, {
     maxAckDelay: options.maxAckDelay ?? 96,
@@ -199,7 +209,12 @@ export function runSoak(options: SoakOptions): SoakSummary {
       } else {
         seen[r.seq] = 2;
         delivered++;
+        if ((lastSeq.get(c.sourceId) ?? -1) > r.seq) outOfOrder++;
+        lastSeq.set(c.sourceId, r.seq);
       }
+      mix(c.sourceId);
+      mix(r.seq);
+      mix(c.at);
       watched.consumed(sourceIndex.get(c.sourceId)!);
     },
   });
@@ -276,6 +291,8 @@ export function runSoak(options: SoakOptions): SoakSummary {
     lost,
     overwrittenUnacked: watched.overwrittenUnacked,
     outOfRegionWrites: watched.outOfRegionWrites,
+    outOfOrder,
+    deliveryDigest: `0x${(digest >>> 0).toString(16).padStart(8, '0')}`,
     overflowReports: platform.overflowReports,
     maxBacklog: stats.sources.reduce((a, s) => Math.max(a, s.maxBacklog), 0),
     steps: step,
