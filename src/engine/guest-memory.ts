@@ -56,6 +56,13 @@ export function requireRam(
   length: bigint | number,
   what: string,
 ): RamRegion {
+  if ((typeof length === 'number' && !Number.isSafeInteger(length)) || length < 0) {
+    throw new EngineError(
+      EngineErrorCode.OutOfRam,
+      `Cannot access ${what}: ${String(length)} is not a byte count (at GPA ${hexAddr(gpa)})`,
+      { gpa },
+    );
+  }
   const r = regionOf(regions, gpa, length);
   if (r === undefined) {
     throw new EngineError(
