@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PowerPcMachineCheck, RasEngine, VmmRas } from '../src/engine/index.js';
 import {
@@ -18,7 +20,7 @@ import {
   type TraceEvent,
   type VmmProfile,
 } from '../src/sim/index.js';
-import { readShared } from './support/shared.js';
+import { readShared, repoRoot } from './support/shared.js';
 
 /**
  * The kernel lines of a real-guest console excerpt (`N:[ secs] text`), timestamps aside. The
@@ -310,6 +312,79 @@ describe('scenario catalogue', () => {
         second.sim.restore(snap);
         second.sim.run({ untilNs: s.durationNs ?? 10_000_000_000 });
         assert.equal(second.sim.trace.toJsonl(), want, `restored at event ${k}`);
+      }
+    });
+  }
+});
+
+/**
+ * The kernel lines of a real-guest harness fixture (test/fixtures/real-guest/6.1/NAME.txt):
+ * header comments, the harness's own user-space lines (`VRAS:`, `VICTIM:`, the shell's `Bus
+ * error`) and the ACPI core's table lines dropped. The harness runs its scenarios in one boot,
+ * so the `{N}` record counter is replaced by `{#}` on both sides.
+ */
+export function fixtureKernelLines(name: string): string[] {
+  const path = join(repoRoot, 'test', 'fixtures', 'real-guest', '6.1', `${name}.txt`);
+  return readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter(
+      (l) =>
+        l !== '' && !l.startsWith('#') && !/^(VRAS:|VICTIM:|ACPI:)/.test(l) && l !== 'Bus error',
+    )
+    .map(withoutCounter);
+}
+
+const withoutCounter = (line: string): string => line.replace(/^\{\d+\}\[/, '{#}[');
+
+describe('simulated guest against the real-guest harness fixtures (Linux 6.1.192)', () => {
+  const BOOT_END = 'GHES: Failed to enable APEI firmware first mode.';
+
+  for (const s of allScenarios().filter((x) => x.realGuestFixture !== undefined)) {
+    it(`${s.name} boots with the lines the real guest printed for the same HEST (boot-ghes)`, () => {
+      const con = runScenario(s, 1n).outcome.guestConsole;
+      const boot = con.slice(0, con.indexOf(BOOT_END) + 1);
+      assert.deepEqual(boot, fixtureKernelLines('boot-ghes'));
+    });
+
+    it(`${s.name} prints the lines the real guest printed in ${s.realGuestFixture}`, () => {
+      const con = runScenario(s, 1n).outcome.guestConsole;
+      const after = con.slice(con.indexOf(BOOT_END) + 1).map(withoutCounter);
+      assert.deepEqual(after, fixtureKernelLines(s.realGuestFixture!));
+    });
+  }
+
+  it('sea-ram: the SEA source registers, the SEI source does not, as on the real 6.1 guest', () => {
+    const { world } = runScenario(scenarioByName('sea-ram')!, 1n);
+    const registered = world.sim.trace.events.find((e) => e.ev === 'ghes-registered');
+    assert.deepEqual(registered?.sources, [0, 1, 2]);
+    assert.deepEqual(
+      world.facts().killed.map((k) => `${k.comm}:${k.pid} ${k.code}`),
+      ['devmem:100 SIGBUS BUS_OBJERR', 'victim:89 SIGBUS BUS_MCEERR_AR'],
+    );
+  });
+});
+
+describe('snapshot and restore in every scenario', () => {
+  // Small scenarios are restored at every event (the list above); larger ones at 12 events
+  // drawn from a fixed stream, first and last included.
+  for (const s of allScenarios()) {
+    it(`${s.name} gives the same trace when restored at events spread over the run`, () => {
+      const whole = runScenario(s, 7n).world.sim;
+      const want = whole.trace.toJsonl();
+      const n = whole.eventsRun;
+      const points = new Set([0, n]);
+      let x = 0x9e3779b9;
+      while (points.size < Math.min(n + 1, 14)) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        points.add(x % (n + 1));
+      }
+      for (const k of points) {
+        const first = s.build(7n, true);
+        first.sim.run({ maxEvents: k });
+        const second = s.build(7n, true);
+        second.sim.restore(first.sim.snapshot());
+        second.sim.run({ untilNs: s.durationNs ?? 10_000_000_000 });
+        assert.equal(second.sim.trace.toJsonl(), want, `restored at event ${k} of ${n}`);
       }
     });
   }

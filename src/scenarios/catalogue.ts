@@ -79,6 +79,12 @@ export interface Scenario {
   readonly durationNs?: number;
   /** The real-guest console excerpt (reference/real-guest/NAME.excerpt.txt) it reproduces. */
   readonly realGuest?: string;
+  /**
+   * The real-guest harness scenario (test/fixtures/real-guest/6.1/NAME.txt, captured on Linux
+   * 6.1.192) whose kernel lines it reproduces; the harness runs it in a shared boot, so only
+   * the `{N}` record counter differs.
+   */
+  readonly realGuestFixture?: string;
 }
 
 /** What a scenario schedules, as data (also the JSON scenario format's `events`). */
@@ -126,6 +132,20 @@ export const postRecord = (
 export const OWN_POLLED_MACHINE = {
   layout: 'hest-addr',
   sources: [{ id: 0, notification: 0, pollIntervalMs: 100 }],
+} as const;
+
+/**
+ * The real-guest harness's main HEST (src/guest/scenarios.ts mainMachineConfig): polled sources
+ * 0 and 1, an SEA source 2 and an SEI source 3.
+ */
+export const HARNESS_MAIN_MACHINE = {
+  layout: 'hest-addr',
+  sources: [
+    { id: 0, notification: 0, pollIntervalMs: 100 },
+    { id: 1, notification: 0, pollIntervalMs: 100 },
+    { id: 2, notification: 8 },
+    { id: 3, notification: 9 },
+  ],
 } as const;
 
 const SEVERITY = { recoverable: 0, fatal: 1, corrected: 2 } as const;
@@ -313,6 +333,35 @@ export const SCENARIOS: readonly Scenario[] = [
       [
         postRecord(SEC, SEVERITY.recoverable, 0x0910_0000n),
         { atNs: 2 * SEC, target: 'guest.kernel', message: { kind: 'touch', pid: 100 } },
+      ],
+    ),
+  },
+  {
+    name: 'sea-ram',
+    summary:
+      "a recoverable record naming a late-kill victim's RAM page pre-loaded in the SEA source (id 2 of the harness's main HEST), then a user access to unassigned space (TCG SEA) → memory_failure unmaps the page, no forced SIGBUS; the victim gets SIGBUS AR when it touches the page",
+    realGuestFixture: 'sea-ram',
+    expect: {
+      guestPanic: null,
+      hostPanic: false,
+      killedCode: 'SIGBUS BUS_OBJERR',
+      offlined: ['0x7c3ee'],
+      guestLines: ['Memory failure: 0x7c3ee: recovery action for dirty LRU page: Recovered'],
+    },
+    build: armScenarioWorld(
+      {
+        mode: 'firmware-first',
+        machine: HARNESS_MAIN_MACHINE,
+        unassignedSea: true,
+        processes: [
+          { pid: 89, comm: 'victim', vaddr: 0xffff9d0d3000n, gpa: 0x7c3ee000n, earlyKill: false },
+          { pid: 100, comm: 'devmem', vaddr: 0xffff9a000000n, gpa: 0x0910_0000n, earlyKill: false },
+        ],
+      },
+      [
+        postRecord(SEC, SEVERITY.recoverable, 0x7c3ee000n, 2),
+        { atNs: 2 * SEC, target: 'guest.kernel', message: { kind: 'touch', pid: 100 } },
+        { atNs: 3 * SEC, target: 'guest.kernel', message: { kind: 'touch', pid: 89 } },
       ],
     ),
   },
