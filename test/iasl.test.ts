@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hestFromConfig } from '../src/cli/hest.js';
 import {
   bytesToHex,
   decodeHest,
@@ -16,6 +17,14 @@ import {
   qemuHestBytes,
   qemuHestUnpatchedBytes,
 } from '../src/codec/index.js';
+import {
+  buildHest,
+  buildMachineLayout,
+  type MachineConfig,
+  qemuHestAddrMachine,
+  qemuLegacyMachine,
+} from '../src/engine/index.js';
+import { fatalMachineConfig, mainMachineConfig } from '../src/guest/scenarios.js';
 import {
   HEST_ALL_TYPES,
   hestEveryNotification,
@@ -41,7 +50,43 @@ const TABLES: [string, Uint8Array][] = [
   ['GHES v1 with every notification type 0–11', encodeHest(hestEveryNotification(1))],
   ['GHES v2 with every notification type 0–11', encodeHest(hestEveryNotification(2))],
   ['one source of every type, with MCE banks and AER types', encodeHest(HEST_ALL_TYPES)],
+  // The tables the engine lays out (and the real-guest harness gives the kernel), linked at a
+  // blob address as the firmware would.
+  ['the engine’s QEMU ≤ 10.1 layout', engineHest(qemuLegacyMachine())],
+  ['the engine’s QEMU ≥ 10.2 layout', engineHest(qemuHestAddrMachine())],
+  ['the real-guest main machine (polled, queue, SEA, SEI)', engineHest(mainMachineConfig())],
+  ['the real-guest fatal machine (one polled source)', engineHest(fatalMachineConfig())],
+  // What `vras hest build CONFIG.json` writes for the example of its usage text.
+  [
+    'the `vras hest build` usage example',
+    encodeHest(
+      hestFromConfig({
+        sources: [
+          {
+            type: 'ghes-v2',
+            sourceId: 0,
+            notification: 'sea',
+            errorStatusAddress: 0x7c410000n,
+            readAckAddress: 0x7c410008n,
+          },
+          {
+            type: 'ghes',
+            sourceId: 1,
+            notification: { type: 'polled', pollInterval: 1000 },
+            errorStatusAddress: 0x7c410010n,
+            errorStatusBlockLength: 4096,
+          },
+        ],
+      }),
+    ),
+  ],
 ];
+
+/** The HEST an engine machine lays out, linked with etc/hardware_errors at 0x40010000. */
+function engineHest(config: MachineConfig): Uint8Array {
+  const layout = buildMachineLayout(config);
+  return buildHest(layout.sources, layout.blob, 0x40010000n, 'compute');
+}
 
 /** iasl field name → our field name, where the name alone identifies the field. */
 const NAMES: Record<string, string> = {
