@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CodecError } from '../src/codec/index.js';
-import { runOne } from './fuzz/fuzz.js';
+import { codecTargets, fuzz, referenceCorpus, runOne } from './fuzz/fuzz.js';
+import { fuzzWatched } from './fuzz/watched.js';
 
 const input = new Uint8Array(16);
 
@@ -40,4 +41,35 @@ test('runOne() lets small allocations through', () => {
   };
   assert.equal(runOne(ok, input), undefined);
   assert.ok(new Uint8Array(4) instanceof Uint8Array);
+});
+
+test('fuzz() reports a case slower than the per-case limit', () => {
+  const slow = {
+    name: 'slow',
+    mayThrowCodecError: false,
+    run: () => {
+      const end = performance.now() + 30;
+      while (performance.now() < end) {
+        // busy
+      }
+    },
+  };
+  const result = fuzz({ targets: [slow], corpus: [], cases: 2, seed: 1, slowMs: 10 });
+  assert.equal(result.failures.length, 2);
+  assert.match(result.failures[0]!.error, /^slow: one case took \d+ ms \(limit 10 ms\)$/);
+});
+
+test('fuzzWatched() ends a run whose case never returns, naming the case and its target', async () => {
+  const result = await fuzzWatched({ cases: 10, seed: 3, stallMs: 1000, withHangingTarget: true });
+  assert.equal(result.failures.length, 1);
+  const f = result.failures[0]!;
+  assert.equal(f.target, 'hangs');
+  assert.equal(f.caseIndex, 0);
+  assert.match(f.error, /^hang: the case did not return within 1000 ms$/);
+});
+
+test('fuzzWatched() gives the same result as fuzz() in this thread', async () => {
+  const watched = await fuzzWatched({ cases: 300, seed: 9, stallMs: 60_000 });
+  const direct = fuzz({ targets: codecTargets(), corpus: referenceCorpus(), cases: 300, seed: 9 });
+  assert.deepEqual(watched, direct);
 });

@@ -5,6 +5,7 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeDocument } from '../../src/cli/encode.js';
 import * as codec from '../../src/codec/index.js';
 import { Prng } from '../support/prng.js';
 import { sharedRoot } from '../support/shared.js';
@@ -69,7 +70,74 @@ export function codecTargets(): FuzzTarget[] {
       targets.push({ name, mayThrowCodecError: false, run: fn });
     }
   }
+  targets.push(...pipelineTargets());
   return targets.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const KERNELS: readonly codec.KernelVersion[] = ['6.1', '6.12', '7.3', 'newer'];
+
+/** Throws a plain Error (a fuzz failure) unless `back` equals `bytes[0, back.length)` exactly. */
+function sameBytes(what: string, bytes: Uint8Array, length: number, back: Uint8Array): void {
+  if (back.length !== length) {
+    throw new Error(`${what}: ${length} bytes decoded, ${back.length} encoded`);
+  }
+  for (let i = 0; i < length; i++) {
+    if (back[i] !== bytes[i]) throw new Error(`${what}: byte ${codec.hex(i)} changed`);
+  }
+}
+
+/**
+ * What `vras decode` does with bytes that decode, for each structure: the Linux lines (every
+ * kernel in turn), the annotated table, and the JSON document, which `vras encode` must turn
+ * back into the decoded bytes. Decoding may throw CodecError; nothing after it may throw.
+ */
+function pipelineTargets(): FuzzTarget[] {
+  let n = 0;
+  const kernel = () => KERNELS[n++ % KERNELS.length]!;
+  const table = <T>(bytes: Uint8Array, read: (r: codec.ByteReader) => T, structure: string) =>
+    codec.formatTable(
+      codec.annotate(bytes, read, { structure, meanings: codec.CODEC_MEANINGS }).rows,
+    );
+  const printBlock = (block: codec.GhesStatusBlock) =>
+    codec.formatLinux(block, { sourceId: 0, seq: 1, kernel: kernel() });
+  return [
+    {
+      name: 'vras decode: GHES status block → linux, table, JSON → encode',
+      mayThrowCodecError: true,
+      run(bytes) {
+        const block = codec.decodeGhesStatusBlock(bytes);
+        printBlock(block);
+        table(bytes, codec.readGhesStatusBlock, 'GHES status block');
+        const length = codec.cperEstatusLen(codec.decodeGhesStatusHeader(bytes));
+        const back = encodeDocument(codec.toJson('ghes-status-block', block));
+        sameBytes('status block JSON round trip', bytes, length, back);
+      },
+    },
+    {
+      name: 'vras decode: CPER record → linux, table, JSON → encode',
+      mayThrowCodecError: true,
+      run(bytes) {
+        const record = codec.decodeCperRecord(bytes);
+        table(bytes, codec.readCperRecord, 'CPER record');
+        const back = encodeDocument(codec.toJson('cper-record', record));
+        const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(20, true);
+        sameBytes('CPER record JSON round trip', bytes, length, back);
+        // The conversion may refuse what a status block cannot carry, with a CodecError.
+        printBlock(codec.cperRecordToStatusBlock(record));
+      },
+    },
+    {
+      name: 'vras decode: HEST → table, JSON → encode, lint',
+      mayThrowCodecError: true,
+      run(bytes) {
+        const hest = codec.decodeHest(bytes);
+        table(bytes, codec.readHest, 'HEST');
+        codec.lintHest(bytes);
+        const back = encodeDocument(codec.toJson('hest', hest));
+        sameBytes('HEST JSON round trip', bytes, bytes.length, back);
+      },
+    },
+  ];
 }
 
 /** Seed inputs: every binary reference file (HEST tables, blobs, CPER payloads). */
@@ -91,6 +159,33 @@ export function referenceCorpus(): Uint8Array[] {
   for (const blob of [...out]) {
     for (const at of [0x10, 0x20, 0x420]) {
       if (blob.length > at + 20) out.push(blob.slice(at, Math.min(blob.length, at + 1024)));
+    }
+  }
+  // The reference has no CPER record and no ARM section: build them from what it has.
+  const arm = codec.encodeGhesStatusBlock(
+    codec.ghesStatusBlock({
+      errorSeverity: 0,
+      entries: [
+        codec.genericErrorDataEntry(
+          'e19e3d16-bc11-11e4-9caa-c2051d5d46b0',
+          codec.buildArmProcessorSection({
+            mpidr: 0x80000000n,
+            midr: 0x411fd070n,
+            contexts: [{ registers: [1n, 2n, 3n, 4n] }],
+          } as Parameters<typeof codec.buildArmProcessorSection>[0]),
+        ),
+      ],
+    }),
+  );
+  out.push(arm);
+  for (const bytes of [...out]) {
+    try {
+      const block = codec.decodeGhesStatusBlock(bytes);
+      if (block.entries.length > 0 && block.rawData.length === 0) {
+        out.push(codec.encodeCperRecord(codec.statusBlockToCperRecord(block)));
+      }
+    } catch {
+      // not a status block: nothing to convert
     }
   }
   return out;
@@ -202,6 +297,12 @@ export function withAllocationLimit<T>(limit: number, fn: () => T): T {
   }
 }
 
+/**
+ * Per-case time limit: the slowest decoder takes well under a millisecond on inputs of a few
+ * kB, so a case over a second (even on a loaded machine) is super-linear work on hostile input.
+ */
+export const SLOW_CASE_MS = 1000;
+
 export interface FuzzFailure {
   readonly target: string;
   readonly seed: number;
@@ -225,6 +326,10 @@ export function fuzz(options: {
   maxFailures?: number;
   /** Run only this target; inputs stay those of the full run, so a failure replays exactly. */
   only?: string;
+  /** A case that takes longer than this (ms) is a failure: decoders must not hang. */
+  slowMs?: number;
+  /** Receives the index of the case about to run (a watchdog in another thread reads it). */
+  progress?: Int32Array;
 }): FuzzResult {
   const { targets, corpus, cases, seed } = options;
   const failures: FuzzFailure[] = [];
@@ -238,7 +343,13 @@ export function fuzz(options: {
         : mutate(prng, prng.pick(corpus), corpus);
     if (options.only !== undefined && target.name !== options.only) continue;
     perTarget[target.name] = (perTarget[target.name] ?? 0) + 1;
-    const error = runOne(target, input);
+    if (options.progress !== undefined) Atomics.store(options.progress, 0, i);
+    const started = performance.now();
+    let error = runOne(target, input);
+    const ms = performance.now() - started;
+    if (error === undefined && ms > (options.slowMs ?? SLOW_CASE_MS)) {
+      error = `slow: one case took ${ms.toFixed(0)} ms (limit ${options.slowMs ?? SLOW_CASE_MS} ms)`;
+    }
     if (error !== undefined) {
       failures.push({
         target: target.name,

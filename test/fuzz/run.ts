@@ -1,8 +1,10 @@
 // `npm run fuzz [-- --cases N --seed S --only NAME]`: millions of cases, in rounds with fresh
-// seeds, printing progress and every failure with its replay command.
+// seeds, printing progress and every failure with its replay command. Each round runs in a
+// worker under a watchdog (watched.ts), so a hang is reported with its case.
 
 import { parseArgs } from 'node:util';
-import { codecTargets, fuzz, referenceCorpus } from './fuzz.js';
+import { codecTargets } from './fuzz.js';
+import { fuzzWatched } from './watched.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,19 +20,17 @@ if (values.only !== undefined && !targets.some((t) => t.name === values.only)) {
   console.error(`fuzz: no target named ${values.only}`);
   process.exit(2);
 }
-const corpus = referenceCorpus();
 const round = 250_000;
 let done = 0;
 let failed = 0;
 const started = performance.now();
 for (let r = 0; done < total; r++) {
   const cases = Math.min(round, total - done);
-  const result = fuzz({
-    targets,
-    corpus,
+  // In a worker under a watchdog: a case that never returns is reported, not waited for.
+  const result = await fuzzWatched({
     cases,
     seed: seed + r,
-    maxFailures: 20,
+    stallMs: 60_000,
     ...(values.only === undefined ? {} : { only: values.only }),
   });
   for (const f of result.failures) {
@@ -38,7 +38,7 @@ for (let r = 0; done < total; r++) {
     console.log(`FAIL ${f.target} seed ${f.seed} case ${f.caseIndex}: ${f.error}`);
     console.log(`  input: ${f.inputHex}`);
     console.log(
-      `  replay: npm run fuzz -- --seed ${f.seed} --only ${f.target} --cases ${f.caseIndex + 1}`,
+      `  replay: npm run fuzz -- --seed ${f.seed} --only '${f.target}' --cases ${f.caseIndex + 1}`,
     );
   }
   done += cases;
