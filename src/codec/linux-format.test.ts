@@ -97,7 +97,7 @@ describe('formatLinux() against the real 6.1.192 guest', () => {
 describe('formatLinux() line shapes', () => {
   const P = '{7}[Hardware Error]: ';
 
-  test('QEMU’s own record (valid bits 0x4002, type 0) prints PA and `error_type: 0, unknown`', () => {
+  test('QEMU’s own record (valid bits 0x4002, error type 3) prints PA and `error_type: 3, multi-bit ECC`', () => {
     const block = decodeGhesStatusBlock(
       readShared(
         'reference',

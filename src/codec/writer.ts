@@ -35,8 +35,18 @@ export class ByteWriter {
   }
 
   private range(field: string, value: number | bigint, max: number | bigint): never {
+    // Values often come from JSON: say what is wrong with a missing or mistyped one rather
+    // than that it "does not fit".
+    const want = typeof max === 'bigint' ? 'bigint' : 'number';
+    const got = value as unknown;
+    const what =
+      got === undefined || got === null
+        ? 'is missing'
+        : typeof got !== want
+          ? `must be a ${want === 'bigint' ? 'bigint (in JSON a "0x…" string)' : 'number'}, got ${typeof got} ${JSON.stringify(typeof got === 'bigint' ? `0x${got.toString(16)}` : got) ?? String(got)}`
+          : `= ${String(value)} does not fit (0..${String(max)})`;
     throw new CodecError(
-      `Cannot encode ${this.structure}: ${field} = ${String(value)} does not fit (0..${String(max)}) at offset 0x${this.len.toString(16)}`,
+      `Cannot encode ${this.structure}: ${field} ${what} at offset 0x${this.len.toString(16)}`,
       { code: CodecErrorCode.OutOfRange, structure: this.structure, field, offset: this.len },
     );
   }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CodecError } from './errors.js';
+import { ByteWriter } from './writer.js';
+
+function rejects(f: () => void, message: RegExp, offset: number, field: string): void {
+  assert.throws(
+    f,
+    (e: unknown) =>
+      e instanceof CodecError &&
+      e.code === 'out-of-range' &&
+      e.offset === offset &&
+      e.field === field &&
+      message.test(e.message),
+  );
+}
+
+test('ByteWriter says a field is missing when its value is undefined', () => {
+  const w = new ByteWriter('GHES');
+  w.u32(1, 'blockStatus');
+  rejects(
+    () => w.u16(undefined as never, 'reserved1'),
+    /^Cannot encode GHES: reserved1 is missing at offset 0x4$/,
+    4,
+    'reserved1',
+  );
+  rejects(() => w.u64(null as never, 'address'), /address is missing at offset 0x4$/, 4, 'address');
+});
+
+test('ByteWriter asks for a bigint (a "0x…" string in JSON) when a u64 is given as a number', () => {
+  const w = new ByteWriter('memory section');
+  rejects(
+    () => w.u64(1073745920 as never, 'physical address'),
+    /^Cannot encode memory section: physical address must be a bigint \(in JSON a "0x…" string\), got number 1073745920 at offset 0x0$/,
+    0,
+    'physical address',
+  );
+});
+
+test('ByteWriter asks for a number when a u8–u32 is given another type', () => {
+  const w = new ByteWriter('x');
+  rejects(
+    () => w.u32(5n as never, 'length'),
+    /length must be a number, got bigint "0x5"/,
+    0,
+    'length',
+  );
+  rejects(() => w.u8('7' as never, 'type'), /type must be a number, got string "7"/, 0, 'type');
+});
+
+test('ByteWriter still says a value of the right type does not fit', () => {
+  const w = new ByteWriter('x');
+  rejects(
+    () => w.u8(256, 'type'),
+    /^Cannot encode x: type = 256 does not fit \(0\.\.255\) at offset 0x0$/,
+    0,
+    'type',
+  );
+  rejects(() => w.u8(1.5, 'type'), /type = 1\.5 does not fit/, 0, 'type');
+  rejects(() => w.u64(-1n, 'a'), /a = -1 does not fit \(0\.\.18446744073709551615\)/, 0, 'a');
+});
