@@ -632,3 +632,126 @@ test('QEMU limitation 8: the block status of a SIGBUS record counts its error da
   many.engine.onSigbus({ code: 4, hostAddress: HVA + 0x40000n, addressLsb: 16 });
   assert.equal(entryCount(many.memory, many.blocks[0]!), 16);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot at any step of a mixed run: records, SIGBUS AR/AO (in and outside RAM), SErrors
+
+type Op =
+  | { readonly k: 'record'; readonly src: 0 | 1 }
+  | { readonly k: 'sigbus'; readonly ar: boolean; readonly page: number; readonly outside: boolean }
+  | { readonly k: 'serror'; readonly vcpu: number; readonly iss?: number }
+  | { readonly k: 'taken'; readonly vcpu: number }
+  | { readonly k: 'tick' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ k: fc.constant('record' as const), src: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({
+    k: fc.constant('sigbus' as const),
+    ar: fc.boolean(),
+    page: fc.nat({ max: 15 }),
+    outside: fc.boolean(),
+  }),
+  fc.record(
+    {
+      k: fc.constant('serror' as const),
+      vcpu: fc.nat({ max: 3 }),
+      iss: fc.nat({ max: 0x1ff_ffff }),
+    },
+    { requiredKeys: ['k', 'vcpu'] },
+  ),
+  fc.record({ k: fc.constant('taken' as const), vcpu: fc.nat({ max: 3 }) }),
+  fc.constant({ k: 'tick' as const }),
+);
+
+function mixedRun(ops: readonly Op[], seed: number, snapAt: number | undefined) {
+  let memory = SparseGuestMemory.virt();
+  const log: unknown[] = [];
+  let guest: GuestModel | undefined;
+  let now = 0;
+  const platform = {
+    request: (r: PlatformRequestLike) => {
+      log.push(['request', r]);
+      if ('sourceId' in r && typeof r.sourceId === 'number') guest?.notify(r.sourceId, now);
+    },
+    report: (r: unknown) => log.push(['report', r]),
+  };
+  const options = { hypervisor: { injectSErrorEsr: true } } as const;
+  const machine = qemuHestAddrMachine('queue');
+  const b = bootMachine({ machine, memory, platform, ...options });
+  let engine = b.engine;
+  guest = new GuestModel(memory, b.hestGpa, b.hestLength, new Prng(seed), {
+    maxAckDelay: 6,
+    onRecord: (c) => log.push(['guest-read', c.sourceId, c.at, [...c.record]]),
+  });
+  let seq = 0;
+  ops.forEach((op, i) => {
+    if (i === snapAt) {
+      const text = JSON.stringify(engine.snapshot());
+      memory = memory.clone();
+      guest!.memory = memory;
+      engine = new RasEngine({ machine, memory, platform, ...options });
+      engine.restore(JSON.parse(text));
+    }
+    try {
+      switch (op.k) {
+        case 'record':
+          log.push(['out', engine.record(op.src, soakRecord(seq++, op.src))]);
+          break;
+        case 'sigbus':
+          log.push([
+            'out',
+            engine.onSigbus({
+              code: op.ar ? 4 : 5,
+              hostAddress: (op.outside ? 0x1000n : HVA) + BigInt(op.page) * 0x1000n + 0x10n,
+              addressLsb: 12,
+              vcpu: op.page % 4,
+            }),
+          ]);
+          break;
+        case 'serror':
+          log.push([
+            'out',
+            engine.injectSError(
+              op.iss === undefined ? { vcpu: op.vcpu } : { vcpu: op.vcpu, iss: op.iss },
+            ),
+          ]);
+          break;
+        case 'taken':
+          engine.onSErrorTaken(op.vcpu);
+          break;
+        case 'tick':
+          break;
+      }
+    } catch (e) {
+      log.push(['error', (e as EngineError).code, (e as Error).message]);
+    }
+    guest!.step(now);
+    engine.service();
+    now++;
+  });
+  return {
+    log,
+    snapshot: engine.snapshot(),
+    blob: memory.read(b.blobGpa, engine.layout.blob.size),
+  };
+}
+
+type PlatformRequestLike = { readonly kind: string; readonly sourceId?: number };
+
+test('a snapshot taken at any step of a run mixing records, SIGBUS AR/AO and SErrors, restored into a new engine, gives the same run as no snapshot', () => {
+  fc.assert(
+    fc.property(
+      fc.array(opArb, { minLength: 1, maxLength: 60 }),
+      fc.nat({ max: 1000 }),
+      fc.nat(),
+      (ops, seed, at) => {
+        const plain = mixedRun(ops, seed, undefined);
+        const migrated = mixedRun(ops, seed, at % ops.length);
+        assert.deepEqual(migrated.log, plain.log);
+        assert.deepEqual(migrated.snapshot, plain.snapshot);
+        assert.deepEqual(migrated.blob, plain.blob);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
