@@ -10,6 +10,7 @@ import {
   ftruncateSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -62,6 +63,63 @@ export interface VmOptions {
   readonly runTimeoutMs?: number;
   /** Limit for the guest to print READY. */
   readonly bootTimeoutMs?: number;
+}
+
+/**
+ * Ties QEMU's life to this process: `setpriv --pdeathsig KILL` (util-linux) sets
+ * PR_SET_PDEATHSIG and execs QEMU, so QEMU keeps its pid and the kernel kills it when the
+ * harness dies without running its exit hooks (SIGKILL, OOM, a cancelled CI job).
+ */
+const SETPRIV = '/usr/bin/setpriv';
+
+/** Where GuestVm puts its shared-memory files: `vras-<harness pid>-<n>-<label>-{dimm,ram}`. */
+const SHM_DIR = '/dev/shm';
+const SHM_FILE = /^vras-(\d+)-\d+-.*-(?:dimm|ram)$/;
+/** Work directories (QMP socket, initrd with tables): `vras-guest-<harness pid>-<label>-XXXXXX`. */
+const WORK_DIR = /^vras-guest-(\d+)-/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the pid exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the shared-memory files and work directories of harness processes that no longer
+ * exist (a harness killed by SIGKILL cannot clean up after itself; its QEMU died with it).
+ * Files of live processes are never touched. Returns the paths removed.
+ */
+export function sweepStaleGuestFiles(
+  dirs: { readonly shm?: string; readonly tmp?: string } = {},
+): string[] {
+  const removed: string[] = [];
+  const sweep = (dir: string, pattern: RegExp): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (m === null) continue;
+      const pid = Number(m[1]);
+      if (pid === process.pid || processAlive(pid)) continue;
+      try {
+        rmSync(join(dir, name), { recursive: true, force: true });
+        removed.push(join(dir, name));
+      } catch {
+        // Another harness may be sweeping the same file.
+      }
+    }
+  };
+  sweep(dirs.shm ?? SHM_DIR, SHM_FILE);
+  sweep(dirs.tmp ?? tmpdir(), WORK_DIR);
+  return removed;
 }
 
 /** Every VM still running in this process; killed and cleaned on exit. */
@@ -117,9 +175,9 @@ export class GuestVm {
     this.label = options.label;
     this.console = new Console(options.label);
     const n = serial++;
-    this.workDir = mkdtempSync(join(tmpdir(), `vras-guest-${options.label}-`));
+    this.workDir = mkdtempSync(join(tmpdir(), `vras-guest-${process.pid}-${options.label}-`));
     this.qmpPath = join(this.workDir, 'qmp.sock');
-    const shmBase = `/dev/shm/vras-${process.pid}-${n}-${options.label}`;
+    const shmBase = `${SHM_DIR}/vras-${process.pid}-${n}-${options.label}`;
     this.dimmPath = options.dimmBytes === undefined ? undefined : `${shmBase}-dimm`;
     this.ramPath = options.ramFile === true ? `${shmBase}-ram` : undefined;
   }
@@ -213,6 +271,7 @@ export class GuestVm {
     installExitHooks();
     live.add(this);
     try {
+      sweepStaleGuestFiles();
       if (this.dimmPath !== undefined) {
         // Create the backing file ourselves (zeroed) so it exists before QEMU maps it.
         const fd = openSync(this.dimmPath, 'w+', 0o600);
@@ -236,9 +295,14 @@ export class GuestVm {
         initrd = combined;
       }
       const q = this.qemuInstall();
-      const args = [...q.prefixArgs, ...this.qemuArgs(initrd)];
+      let command = q.command;
+      let args = [...q.prefixArgs, ...this.qemuArgs(initrd)];
+      if (existsSync(SETPRIV)) {
+        args = ['--pdeathsig', 'KILL', '--', command, ...args];
+        command = SETPRIV;
+      }
       this.startMs = performance.now();
-      const child = spawn(q.command, args, {
+      const child = spawn(command, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, ...q.env },
       });

@@ -2,15 +2,26 @@
 // GuestError within the time limit, with no QEMU process and no /dev/shm file left behind.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { buildCpio } from '../../src/guest/cpio.js';
 import { GuestError } from '../../src/guest/errors.js';
-import { GuestVm } from '../../src/guest/vm.js';
+import { GuestVm, sweepStaleGuestFiles } from '../../src/guest/vm.js';
+import { repoPath } from '../../src/node-util/repo-root.js';
 import { guestManifest, pidAlive } from './support.js';
+
+async function waitUntil(test: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (test()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return test();
+}
 
 describe('real guest robustness', { concurrency: 2 }, () => {
   it('reports QEMU crashing mid-run as qemu-exited and leaves nothing behind', async (t) => {
@@ -100,5 +111,61 @@ describe('real guest robustness', { concurrency: 2 }, () => {
     assert.equal(vm.running, false);
     assert.equal(pidAlive(vm.pid!), false);
     assert.equal(existsSync(vm.dimmPath!), false);
+  });
+
+  it('kills the run at its hard time limit with a timeout error, even during boot', async (t) => {
+    const manifest = guestManifest(t);
+    if (manifest === undefined) return;
+    const vm = new GuestVm({ manifest, label: 'limit', dimmBytes: 2 << 20, runTimeoutMs: 1500 });
+    const started = performance.now();
+    await assert.rejects(vm.start(), (e: unknown) => {
+      assert.ok(e instanceof GuestError);
+      assert.equal(e.code, 'timeout');
+      assert.match(e.message, /limit: the run exceeded its 1500 ms limit; QEMU killed/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 6000);
+    assert.equal(vm.running, false);
+    assert.equal(pidAlive(vm.pid!), false);
+    assert.equal(existsSync(vm.dimmPath!), false);
+  });
+
+  it('takes QEMU down with a harness killed by SIGKILL, and the next run sweeps its files', async (t) => {
+    const manifest = guestManifest(t);
+    if (manifest === undefined) return;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', repoPath('test', 'real-guest', 'orphan-child.ts')],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const info = await new Promise<{ harness: number; qemu: number; dimm: string }>(
+        (resolve, reject) => {
+          let out = '';
+          child.stdout!.setEncoding('utf8');
+          child.stdout!.on('data', (c: string) => {
+            out += c;
+            const nl = out.indexOf('\n');
+            if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
+          });
+          child.once('exit', (code) => reject(new Error(`the child exited with ${code}`)));
+        },
+      );
+      assert.equal(info.harness, child.pid);
+      assert.ok(pidAlive(info.qemu));
+      assert.ok(existsSync(info.dimm));
+      const workDirs = () =>
+        readdirSync(tmpdir()).filter((f) => f.startsWith(`vras-guest-${info.harness}-orphan-`));
+      assert.equal(workDirs().length, 1);
+      child.kill('SIGKILL');
+      assert.ok(await waitUntil(() => !pidAlive(info.qemu), 5000), 'QEMU outlived its harness');
+      // The files stay until a harness sweeps them: this one now (or any other that started a
+      // guest meanwhile, which is why only their absence is asserted).
+      sweepStaleGuestFiles();
+      assert.equal(existsSync(info.dimm), false);
+      assert.deepEqual(workDirs(), []);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
