@@ -48,6 +48,10 @@ export interface SetupOptions {
   readonly log?: (line: string) => void;
   /** Look for a newer kernel package even when one is cached. */
   readonly refresh?: boolean;
+  /** Environment of the host commands (default process.env; its PATH finds apt-get, dpkg…). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Whether apt-get may run without sudo (default: this process runs as root). */
+  readonly privileged?: boolean;
 }
 
 export const VICTIM_SOURCE = repoPath('src', 'guest', 'victim.c');
@@ -58,14 +62,13 @@ type Runner = (
   opts?: { cwd?: string; root?: boolean },
 ) => string;
 
-function makeRunner(log: (line: string) => void): Runner {
-  const isRoot = process.getuid?.() === 0;
+function makeRunner(log: (line: string) => void, env: NodeJS.ProcessEnv, isRoot: boolean): Runner {
   let sudo: boolean | undefined;
   return (command, args, opts = {}) => {
     let cmd = command;
     let argv = [...args];
     if (opts.root === true && !isRoot) {
-      if (sudo === undefined) sudo = spawnSync('sudo', ['-n', 'true']).status === 0;
+      if (sudo === undefined) sudo = spawnSync('sudo', ['-n', 'true'], { env }).status === 0;
       if (!sudo) {
         throw new GuestSetupError(
           'not-root',
@@ -78,7 +81,7 @@ function makeRunner(log: (line: string) => void): Runner {
     const r = spawnSync(cmd, argv, {
       cwd: opts.cwd,
       encoding: 'utf8',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
       maxBuffer: 64 * 1024 * 1024,
     });
     if (r.error !== undefined) {
@@ -174,7 +177,11 @@ export function buildBaseInitrd(busybox: Uint8Array, victim: Uint8Array): Uint8A
 export async function setupGuest(options: SetupOptions = {}): Promise<GuestManifest> {
   const root = options.root ?? cacheRoot();
   const log = options.log ?? (() => {});
-  const run = makeRunner(log);
+  const run = makeRunner(
+    log,
+    options.env ?? process.env,
+    options.privileged ?? process.getuid?.() === 0,
+  );
   mkdirSync(root, { recursive: true });
   log(`== cache ${root}`);
 
