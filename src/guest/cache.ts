@@ -62,8 +62,16 @@ export function manifestPath(root = cacheRoot()): string {
 export function readManifest(root = cacheRoot()): GuestManifest | undefined {
   const path = manifestPath(root);
   if (!existsSync(path)) return undefined;
-  const value = JSON.parse(readFileSync(path, 'utf8')) as GuestManifest;
-  if (value.schema !== 'vras-guest/v1') return undefined;
+  let value: GuestManifest;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8')) as GuestManifest;
+  } catch {
+    // A truncated or hand-edited manifest: the setup is incomplete, `vras guest setup` rewrites it.
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || value.schema !== 'vras-guest/v1')
+    return undefined;
+  if (!Array.isArray(value.kernels) || !Array.isArray(value.qemu)) return undefined;
   const files = [value.busybox, value.victim, value.initrd, value.firmware];
   for (const k of value.kernels) files.push(k.image);
   return files.every((f) => existsSync(f)) ? value : undefined;
