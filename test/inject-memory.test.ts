@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HestNotificationType } from '../src/codec/index.js';
+import { bootMachine, PointerLayout, RecordingPlatform, writeU64 } from '../src/engine/index.js';
+import { FileGuestMemory } from '../src/engine/node/file-memory.js';
 import { UNASSIGNED_PA } from '../src/guest/scenarios.js';
 import { liveGuestCount } from '../src/guest/vm.js';
 import { InjectError } from '../src/inject/errors.js';
@@ -118,6 +121,59 @@ describe('MemoryTarget on a RAM file holding QEMU 7.2’s tables', () => {
       (e: unknown) =>
         e instanceof InjectError && e.code === 'memory' && /Cannot find a HEST/.test(e.message),
     );
+  });
+});
+
+describe('MemoryTarget on a RAM file holding tables the engine laid out', () => {
+  it('finds the engine’s own HEST, posts into the polled source asked for and sees the guest ack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vras-memtarget-own-'));
+    try {
+      const file = join(dir, 'ram');
+      const fd = openSync(file, 'w+');
+      ftruncateSync(fd, FILE_SIZE);
+      closeSync(fd);
+      const region = { name: 'ram', gpa: RAM, size: BigInt(FILE_SIZE), hostAddress: 0n };
+      // The VMM side: the engine's firmware model boots its own tables into the shared file.
+      const vmm = new FileGuestMemory(file, [{ ...region, fileOffset: 0n }]);
+      const booted = bootMachine({
+        machine: {
+          layout: PointerLayout.HestAddr,
+          sources: [
+            { id: 0, notification: HestNotificationType.ArmSea },
+            { id: 7, notification: HestNotificationType.Polled, pollIntervalMs: 100 },
+          ],
+        },
+        memory: vmm,
+        platform: new RecordingPlatform(),
+        allocateFrom: 0x4300_0000n,
+      });
+      vmm.close();
+      const t = new MemoryTarget(file, FILE_SIZE, { sourceId: 7 });
+      try {
+        assert.equal(t.sourceId, 7);
+        assert.equal(t.note, undefined, 'a polled source needs no notification');
+        assert.equal(t.context.notificationType, HestNotificationType.Polled);
+        const slot = booted.engine.layout.blob.sources[1]!;
+        // The guest: on its poll it reads the block, then writes the read ack (GHESv2).
+        const guest = new FileGuestMemory(file, [{ ...region, fileOffset: 0n }]);
+        const rec = memory(0x4100_0000n, 'corrected');
+        const polled = setTimeout(() => {
+          assert.deepEqual(guest.read(booted.blobGpa + BigInt(slot.block), rec.length), rec);
+          writeU64(guest, booted.blobGpa + BigInt(slot.ack), 1n);
+        }, 30);
+        try {
+          const timing = await t.deliver(rec, '', 2000);
+          assert.ok(timing.ackMs !== undefined && timing.ackMs >= 25, `acked ${timing.ackMs} ms`);
+        } finally {
+          clearTimeout(polled);
+          guest.close();
+        }
+      } finally {
+        t.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

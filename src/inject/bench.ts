@@ -25,6 +25,8 @@ export interface InjectBenchFigures {
   readonly oneShotCliMs: number;
   /** Median in-process one-shot: new connection, HEST check, inject, ack, close. */
   readonly oneShotInProcessMs: number;
+  /** Median wall time of `node -e 0` on the same machine: the floor under any one-shot CLI. */
+  readonly nodeStartupMs: number;
   /** ghes_inject.py's 88 ms over the one-shot CLI time (goal ≥ 2). */
   readonly speedupVsGhesInjectPy: number;
   /** Median host ms from the QMP command to the guest's first `[Hardware Error]` line. */
@@ -39,6 +41,16 @@ function median(xs: readonly number[]): number {
 }
 
 const VRAS = fileURLToPath(new URL('../../bin/vras', import.meta.url));
+
+function timeNodeStartup(): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', '0'], (error) => {
+      if (error !== null) reject(error);
+      else resolve(performance.now() - t0);
+    });
+  });
+}
 
 function runCli(args: string[]): Promise<number> {
   const t0 = performance.now();
@@ -118,6 +130,8 @@ export async function injectBenchFigures(
       ]);
       if (i > 0) cli.push(ms);
     }
+    const node: number[] = [];
+    for (let i = 0; i < shots; i++) node.push(await timeNodeStartup());
     await guest.connect();
     const oneShotCliMs = median(cli);
     return {
@@ -128,6 +142,7 @@ export async function injectBenchFigures(
       persistentRecords: n,
       oneShotCliMs,
       oneShotInProcessMs: median(inProc),
+      nodeStartupMs: median(node),
       speedupVsGhesInjectPy: GHES_INJECT_PY_MS / oneShotCliMs,
       commandToLineMs: median(lines),
       locateScanMs,
