@@ -35,6 +35,24 @@ describe('runCampaign', () => {
     assert.ok(s.processKills + s.guestPanics + s.hostPanics <= 40);
   });
 
+  it('says how many errors took the full stack and how many the fast path', () => {
+    const field = runCampaign({ vms: 100, errors: 2000, seed: 1n });
+    assert.equal(field.mix, 'field');
+    assert.equal(field.fullStackErrors + field.fastPathErrors, 2000);
+    assert.ok(field.fullStackErrors <= field.uncorrectedErrors);
+    assert.equal(field.uncorrectedFraction, field.uncorrectedErrors / 2000);
+    const ue = runCampaign({ vms: 20, errors: 60, seed: 3n, mix: 'uncorrected' });
+    assert.equal(ue.mix, 'uncorrected');
+    assert.equal(ue.correctedErrors, 0);
+    assert.equal(ue.uncorrectedFraction, 1);
+    assert.equal(ue.rates.cePerDimmYear, 0);
+    // Only UEs in host kernel memory (3%) stop short of the VM.
+    assert.ok(ue.fullStackErrors >= 50, `${ue.fullStackErrors} of 60 through the full stack`);
+    assert.equal(ue.fullStackErrors + ue.fastPathErrors, 60);
+    assert.deepEqual(ue.failures, []);
+    assert.equal(ue.recordsLost, 0);
+  });
+
   it('stops at the simulated time asked for and reports the field rates it used', () => {
     const s = runCampaign({ vms: 10, hours: 1, seed: 1n });
     assert.equal(s.simulatedHours, 1);

@@ -67,6 +67,36 @@ describe('vras demo / simulate', () => {
     assert.match(r.stderr, /replay: bin\/vras simulate ar-sea --seed 42 --trace ar-sea-42\.jsonl/);
   });
 
+  it('bin/vras campaign --mix uncorrected --json says every error it ran and how many took the full stack', () => {
+    const r = vras(
+      'campaign',
+      '--vms',
+      '10',
+      '--errors',
+      '30',
+      '--seed',
+      '4',
+      '--mix',
+      'uncorrected',
+      '--json',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as {
+      kind: string;
+      value: { mix: string; errors: number; fullStackErrors: number; fastPathErrors: number };
+    };
+    assert.equal(doc.kind, 'campaign-summary');
+    assert.equal(doc.value.mix, 'uncorrected');
+    assert.equal(doc.value.fullStackErrors + doc.value.fastPathErrors, 30);
+    assert.ok(doc.value.fullStackErrors > 0);
+  });
+
+  it('bin/vras campaign refuses an unknown --mix', () => {
+    const r = vras('campaign', '--vms', '10', '--errors', '30', '--mix', 'cosmic');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--mix must be 'field' or 'uncorrected'/);
+  });
+
   it('rejects an unknown scenario with exit code 2', () => {
     const r = vras('simulate', 'no-such-scenario');
     assert.equal(r.status, 2);

@@ -3,7 +3,7 @@
 // and host panics, records delivered and lost (must be 0). Every failure prints the seed and
 // the command that replays it.
 //
-//   vras campaign --vms N (--hours H | --errors E) --seed S [--json]
+//   vras campaign --vms N (--hours H | --errors E) --seed S [--mix field|uncorrected] [--json]
 
 import { parseArgs } from 'node:util';
 import { toJson } from '../codec/index.js';
@@ -11,18 +11,21 @@ import { runCampaign } from '../sim/index.js';
 import { CliError } from './io.js';
 import { parseSeedOption } from './simulate.js';
 
-const USAGE = `usage: vras campaign --vms N (--hours H | --errors E) --seed S [--json]
+const USAGE = `usage: vras campaign --vms N (--hours H | --errors E) --seed S [--mix field|uncorrected] [--json]
 
 Simulates N VMs under field-study DRAM error rates (Schroeder, Pinheiro, Weber, "DRAM Errors in
 the Wild", SIGMETRICS 2009) for H simulated hours or until E errors, and prints what happened:
 process kills, guest panics, host panics, records delivered and records lost (must be 0).
-Corrected errors go through the codec on a fast path; uncorrected ones through the full stack.
+Corrected errors go through the codec on a fast path; uncorrected ones through the full stack
+(the summary says how many took each).
 
 options:
   --vms N       number of VMs (created lazily when an error first hits them)
   --hours H     simulated hours to run
   --errors E    stop after E errors
   --seed S      root seed (decimal or 0x hex, default 1)
+  --mix M       'field' (default: the field-study rates) or 'uncorrected' (only uncorrected
+                errors, one per VM per simulated minute, every one through the full stack)
   --json        print the summary as a vras/v1 JSON document`;
 
 function positive(name: string, v: string | undefined): number | undefined {
@@ -41,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       hours: { type: 'string' },
       errors: { type: 'string' },
       seed: { type: 'string' },
+      mix: { type: 'string', default: 'field' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,13 +65,17 @@ export async function run(argv: string[]): Promise<number> {
   if (errors !== undefined && !Number.isSafeInteger(errors))
     throw new CliError('--errors must be an integer');
   const seed = parseSeedOption(values.seed);
-  const replay = `bin/vras campaign --vms ${vms} ${hours !== undefined ? `--hours ${hours}` : `--errors ${errors}`} --seed ${seed}`;
+  const mix = values.mix;
+  if (mix !== 'field' && mix !== 'uncorrected')
+    throw new CliError(`--mix must be 'field' or 'uncorrected', not '${mix}'`);
+  const replay = `bin/vras campaign --vms ${vms} ${hours !== undefined ? `--hours ${hours}` : `--errors ${errors}`} --seed ${seed}${mix === 'field' ? '' : ` --mix ${mix}`}`;
   const started = performance.now();
   let summary: ReturnType<typeof runCampaign>;
   try {
     summary = runCampaign({
       vms,
       seed,
+      mix,
       ...(hours === undefined ? {} : { hours }),
       ...(errors === undefined ? {} : { errors }),
       onProgress: (p) =>
@@ -87,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     const lines = [
       `campaign of ${summary.vms} VMs (seed ${summary.seed}): ${summary.simulatedHours.toFixed(1)} h simulated in ${seconds.toFixed(1)} s`,
       `  errors:              ${summary.errors} (${summary.correctedErrors} corrected, ${summary.uncorrectedErrors} uncorrected)`,
+      `  error paths:         ${summary.fullStackErrors} through the full stack, ${summary.fastPathErrors} on the fast path (${summary.mix} mix, ${(summary.uncorrectedFraction * 100).toPrecision(3)}% uncorrected)`,
       `  VMs touched:         ${summary.vmsTouched}`,
       `  process kills:       ${summary.processKills}`,
       `  pages offlined:      ${summary.pagesOfflined}`,

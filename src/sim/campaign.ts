@@ -48,6 +48,16 @@ export const UE_SPLIT = {
   hostKernel: 0.03,
 } as const;
 
+/**
+ * The error mixes a campaign can run. 'field': FIELD_RATES, where nearly every error is corrected
+ * and takes the fast path. 'uncorrected': only uncorrected errors, each through every layer (the
+ * full stack), at STORM_UE_PER_VM_HOUR per VM: a stress mix to measure the full path, not field
+ * data.
+ */
+export type CampaignMix = 'field' | 'uncorrected';
+/** The 'uncorrected' mix's rate: one uncorrected error per VM per simulated minute on average. */
+export const STORM_UE_PER_VM_HOUR = 60;
+
 const HOUR_NS = 3_600_000_000_000;
 const YEAR_HOURS = 8766;
 
@@ -63,6 +73,8 @@ export interface CampaignOptions {
   readonly progressEvery?: number;
   /** Overrides of FIELD_RATES (tests, what-if runs); the summary reports what was used. */
   readonly rates?: Partial<Record<keyof typeof FIELD_RATES, number>>;
+  /** Error mix (default 'field'); 'uncorrected' ignores `rates`. */
+  readonly mix?: CampaignMix;
 }
 
 export interface CampaignProgress {
@@ -79,6 +91,20 @@ export interface CampaignSummary {
   readonly errors: number;
   readonly correctedErrors: number;
   readonly uncorrectedErrors: number;
+  /** The mix that was run, and the fraction of its errors that were uncorrected. */
+  readonly mix: CampaignMix;
+  readonly uncorrectedFraction: number;
+  /**
+   * Errors that ran through every layer (hardware → EL3 → host kernel → KVM → VMM engine →
+   * guest kernel): the uncorrected errors that land in a VM.
+   */
+  readonly fullStackErrors: number;
+  /**
+   * Errors that took the fast path: corrected errors (one cached CPER encode per location, then
+   * the host's GHES acceptance and decode per occurrence) and uncorrected errors in host kernel
+   * memory (one encode, acceptance and decode, then the host panics).
+   */
+  readonly fastPathErrors: number;
   readonly processKills: number;
   readonly pagesOfflined: number;
   readonly guestPanics: number;
@@ -112,7 +138,11 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
   const rng = Random.fork(o.seed, 'campaign.fleet');
   const port = codecRecordPort({ ram: [{ start: HOST_RAM_BASE, size: 1n << 40n }] });
   const fleet = new Map<number, FleetVm>();
-  const r = { ...FIELD_RATES, ...o.rates };
+  const mix = o.mix ?? 'field';
+  const r =
+    mix === 'field'
+      ? { ...FIELD_RATES, ...o.rates }
+      : { ...FIELD_RATES, cePerDimmYear: 0, ueMachineYear: STORM_UE_PER_VM_HOUR * YEAR_HOURS };
   // Per-nanosecond fleet rates.
   const ceRate = (o.vms * r.cePerDimmYear * r.dimmsPerVm) / (YEAR_HOURS * HOUR_NS);
   const ueRate = (o.vms * r.ueMachineYear) / (YEAR_HOURS * HOUR_NS);
@@ -146,6 +176,7 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     hostPanics: 0,
     delivered: 0,
     lost: 0,
+    full: 0,
   };
   const failures: string[] = [];
 
@@ -209,6 +240,7 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
       s.hostPanics++;
       return;
     }
+    s.full++;
     const seed = (o.seed ^ (BigInt(vm.index) << 32n) ^ BigInt(s.errors)) & ((1n << 64n) - 1n);
     const victim = {
       pid: 99,
@@ -263,6 +295,10 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     errors: s.errors,
     correctedErrors: s.ce,
     uncorrectedErrors: s.ue,
+    mix,
+    uncorrectedFraction: s.errors > 0 ? s.ue / s.errors : 0,
+    fullStackErrors: s.full,
+    fastPathErrors: s.errors - s.full,
     processKills: s.kills,
     pagesOfflined: s.offlined,
     guestPanics: s.guestPanics,
