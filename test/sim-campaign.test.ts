@@ -53,6 +53,18 @@ describe('runCampaign', () => {
     assert.equal(ue.recordsLost, 0);
   });
 
+  it('keeps one world per VM across its uncorrected errors and resets a panicked guest in place', () => {
+    const s = runCampaign({ vms: 5, errors: 200, seed: 6n, mix: 'uncorrected' });
+    assert.deepEqual(s.failures, []);
+    assert.equal(s.recordsLost, 0);
+    // One world per VM; every guest or host panic is followed by a reset unless it was the VM's
+    // last error.
+    assert.equal(s.worldsBuilt, 5);
+    const panics = s.guestPanics + s.hostPanics;
+    assert.ok(s.guestResets <= panics && s.guestResets >= panics - 5, `${s.guestResets} resets`);
+    assert.ok(s.processKills > 50, `${s.processKills} kills`);
+  });
+
   it('stops at the simulated time asked for and reports the field rates it used', () => {
     const s = runCampaign({ vms: 10, hours: 1, seed: 1n });
     assert.equal(s.simulatedHours, 1);

@@ -7,15 +7,19 @@
 //   hard errors that repeat at the same address, so the firmware's record for a location is the
 //   same bytes every time), and every occurrence is read back by the host's GHES with Linux's
 //   acceptance rules and decoded (codecRecordPort.headerLength + readBlock).
-// - Uncorrected errors run the full stack: a fresh arm64 world for that VM (hardware → EL3 →
-//   host kernel → KVM → VMM → guest kernel), with the flow the error's location calls for.
+// - Uncorrected errors run the full stack in the VM's own persistent arm64 world (hardware →
+//   EL3 → host kernel → KVM → VMM engine → guest kernel on QEMU 10.2's machine: SEA + GPIO),
+//   created on the VM's first uncorrected error and reused for every later one, with the
+//   world's scheduler advanced to each error's time; a guest panic resets the VM in place on
+//   its next error (the engine's reset(), the vCPU's, firmware and kernel boot again). Each
+//   flow's outcome is checked once the world settles.
 //
 // No clock inside: the caller measures wall time.
 
 import { codecRecordPort } from './codec-port.js';
 import type { BlockRead } from './ports.js';
 import { Random } from './random.js';
-import { buildArmWorld, HOST_RAM_BASE } from './world.js';
+import { type ArmWorld, buildArmWorld, HOST_RAM_BASE } from './world.js';
 
 /**
  * Field rates. Source: B. Schroeder, E. Pinheiro, W.-D. Weber, "DRAM Errors in the Wild: A
@@ -105,6 +109,9 @@ export interface CampaignSummary {
    * memory (one encode, acceptance and decode, then the host panics).
    */
   readonly fastPathErrors: number;
+  /** Full-stack worlds built (one per VM) and guest resets in them (after guest or host panics). */
+  readonly worldsBuilt: number;
+  readonly guestResets: number;
   readonly processKills: number;
   readonly pagesOfflined: number;
   readonly guestPanics: number;
@@ -124,8 +131,45 @@ interface FleetVm {
   /** The faulty locations' host physical addresses and their firmware records. */
   readonly locations: readonly bigint[];
   readonly records: (Uint8Array | undefined)[];
-  dead: boolean;
+  /** The VM's full-stack world, created on its first uncorrected error and kept. */
+  world: VmWorld | undefined;
+  /** Worlds booted so far (a reboot after a panic is the next generation). */
+  generation: number;
 }
+
+type Flow = 'guest-user' | 'scrub' | 'serror';
+
+/**
+ * One VM's persistent world (hardware → EL3 → host kernel → KVM → VMM engine → guest kernel):
+ * every uncorrected error the VM gets runs in it, with simulated time advanced between errors,
+ * so the guest's rate limit, duplicate cache and poisoned pages carry over as on a real machine.
+ */
+interface VmWorld {
+  readonly w: ArmWorld;
+  readonly seed: bigint;
+  /** Fleet time (ns) of the world's time 0. */
+  readonly bornNs: number;
+  nextPid: number;
+  nextPage: number;
+  expectKills: number;
+  expectOfflined: number;
+  expectPanic: boolean;
+  /** A failure was already reported for this world. */
+  checked: boolean;
+  /** Its host panicked since its last error: the guest is reset first. */
+  down: boolean;
+}
+
+/** A world is created this long (ns) before its first error: the guest has booted by then. */
+const BOOTED_NS = 1_000_000_000;
+/** Worlds are rebooted before their integer-ns clock leaves the safe range. */
+const MAX_WORLD_NS = 2 ** 52;
+/** Upper bound on events to settle one world (a flow takes a few dozen). */
+const SETTLE_EVENTS = 100_000;
+/** Guest RAM (QEMU virt -m 1G) and the pages the fleet's errors land on: 0x40100000 up, 512 MiB. */
+const GUEST_RAM_GPA = 0x4000_0000n;
+const FLEET_GUEST_PAGE_BASE = 0x4010_0000n;
+const FLEET_GUEST_PAGES = 0x2_0000;
 
 export function runCampaign(o: CampaignOptions): CampaignSummary {
   if (!Number.isSafeInteger(o.vms) || o.vms < 1) throw new RangeError('vms must be ≥ 1');
@@ -157,7 +201,7 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
         { length: n },
         () => HOST_RAM_BASE + (BigInt(vr.int(0x40000)) << 12n),
       );
-      vm = { index, ceProne, locations, records: new Array(n), dead: false };
+      vm = { index, ceProne, locations, records: new Array(n), world: undefined, generation: 0 };
       fleet.set(index, vm);
     }
     return vm;
@@ -177,6 +221,8 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     delivered: 0,
     lost: 0,
     full: 0,
+    worlds: 0,
+    resets: 0,
   };
   const failures: string[] = [];
 
@@ -229,7 +275,9 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
   function uncorrected(vm: FleetVm, u: number): void {
     const split = UE_SPLIT;
     if (u >= split.guestUser + split.scrubbed + split.uncontained) {
-      // Host kernel memory: the host's GHES reads the record (codec), then cannot recover.
+      // Host kernel memory: the host's GHES reads the record (codec), then cannot recover. The
+      // host's panic takes the VM down with it: its guest is reset before its next error (the
+      // world's host-side components keep their state: pages are fresh per error anyway).
       const rec = port.encodeMemoryRecord({
         severity: 1,
         physicalAddress: vm.locations[0]!,
@@ -238,54 +286,170 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
       if (readBack(rec).kind === 'accepted') s.delivered++;
       else s.lost++;
       s.hostPanics++;
+      if (vm.world !== undefined) vm.world.down = true;
       return;
     }
     s.full++;
-    const seed = (o.seed ^ (BigInt(vm.index) << 32n) ^ BigInt(s.errors)) & ((1n << 64n) - 1n);
-    const victim = {
-      pid: 99,
-      comm: 'victim',
-      vaddr: 0xffffa8d01000n,
-      gpa: 0x4000_0000n + (BigInt(vm.index % 0x3c000) << 12n),
-      earlyKill: false,
-    };
-    const hpa = HOST_RAM_BASE + (victim.gpa - 0x4000_0000n);
-    const scrub = u >= split.guestUser && u < split.guestUser + split.scrubbed;
-    const serror = u >= split.guestUser + split.scrubbed;
+    const flow: Flow =
+      u < split.guestUser
+        ? 'guest-user'
+        : u < split.guestUser + split.scrubbed
+          ? 'scrub'
+          : 'serror';
+    let vw = vm.world;
+    if (vw !== undefined) {
+      // Bring the VM's world to this error's time. One flow at a time per VM: an error that
+      // arrives while the last one is still in flight (under ~1.3 s of simulated time; rare at
+      // one error per VM-minute) waits until it settles.
+      const sim = vw.w.sim;
+      const rel = now - vw.bornNs;
+      sim.run({ untilNs: Math.floor(Math.min(rel, MAX_WORLD_NS)) });
+      if (sim.scheduler.size > 0) sim.run({ maxEvents: SETTLE_EVENTS });
+      // A world older than the scheduler's integer-ns range (~52 simulated days) is replaced
+      // by a fresh one; a guest that panicked is reset (qemu_system_reset: the engine's
+      // reset, the vCPU's, the firmware and kernel boot again) and is up 1 s later.
+      if (rel >= MAX_WORLD_NS) vw = retire(vm);
+      else if (vw.w.guest.state.panicked !== null || vw.down) reboot(vm, vw);
+    }
+    if (vw === undefined) vw = boot(vm);
+    const w = vw.w;
+    const sim = w.sim;
+    check(vm, vw);
+    const at = sim.scheduler.now;
+    const page = vw.nextPage++;
+    if (page >= FLEET_GUEST_PAGES) {
+      failures.push(`vm ${vm.index} error ${s.errors}: out of fresh guest pages (seed ${o.seed})`);
+      return;
+    }
+    const gpa = FLEET_GUEST_PAGE_BASE + (BigInt(page) << 12n);
+    const hpa = HOST_RAM_BASE + (gpa - GUEST_RAM_GPA);
+    const q = sim.scheduler;
+    if (flow === 'serror') {
+      // Consumed where KVM cannot contain it and with no RAS syndrome (IDS = 1): nothing for
+      // APEI to describe, so KVM makes a virtual SError pending and the guest panics.
+      q.postAt(at, 'hw.cpu0', { kind: 'raise-serror', aet: 0, hpa: null, ids: true });
+      vw.expectPanic = true;
+      return;
+    }
+    if (flow === 'scrub') {
+      q.postAt(at, 'hw.dram', { kind: 'inject', hpa, type: 'ue', scrub: true });
+      vw.expectOfflined++;
+      return;
+    }
+    // A guest process owns the page (its workload restarted after any earlier kill), the DRAM
+    // line goes bad, the process touches it 200 ms later: SEA → … → SIGBUS AR in the guest.
+    const pid = vw.nextPid++;
+    q.postAt(at, 'guest.kernel', {
+      kind: 'spawn',
+      process: {
+        pid,
+        comm: 'worker',
+        vaddr: 0xffff_a000_0000n + (BigInt(page) << 12n),
+        gpa,
+        earlyKill: false,
+      },
+    });
+    q.postAt(at, 'hw.dram', { kind: 'inject', hpa, type: 'ue' });
+    q.postAt(at + 200_000_000, 'guest.kernel', { kind: 'touch', pid });
+    vw.expectKills++;
+    vw.expectOfflined++;
+  }
+
+  /** A VM's world, booted at fleet time `now` − 1 s (the guest is up when its error comes). */
+  function boot(vm: FleetVm): VmWorld {
+    const gen = vm.generation++;
+    s.worlds++;
+    const seed =
+      (o.seed ^ (BigInt(vm.index) << 32n) ^ (BigInt(gen) << 16n) ^ 0x5eedn) & ((1n << 64n) - 1n);
     const w = buildArmWorld({
       seed,
       trace: false,
       mode: 'firmware-first',
-      machine: scrub ? 'qemu-10.2' : 'qemu-7.2',
-      ...(serror ? { arNotification: 'serror' as const } : {}),
-      processes: [victim],
+      machine: 'qemu-10.2',
+      processes: [],
     });
-    const at = 1_000_000_000;
-    if (serror) {
-      w.sim.scheduler.postAt(at, 'hw.cpu0', { kind: 'raise-serror', aet: 3, hpa });
-    } else {
-      w.sim.scheduler.postAt(at, 'hw.dram', { kind: 'inject', hpa, type: 'ue', scrub });
-      if (!scrub)
-        w.sim.scheduler.postAt(at + 200_000_000, 'guest.kernel', { kind: 'touch', pid: 99 });
-    }
-    w.sim.run({ untilNs: 5_000_000_000 });
-    const f = w.facts();
-    s.kills += f.killed.length;
-    s.offlined += f.offlined.length;
-    if (f.guestPanic !== null) s.guestPanics++;
-    if (f.hostPanic !== null) s.hostPanics++;
-    // Host records (firmware → host GHES) and guest records (VMM → guest GHES).
-    s.delivered += w.firmware.written + f.recordsDelivered;
-    s.lost += f.recordsLost;
-    const expected = serror
-      ? f.guestPanic !== null
-      : scrub
-        ? f.offlined.length === 1
-        : f.killed.length === 1;
-    if (!expected || f.recordsLost !== 0) {
-      failures.push(`vm ${vm.index} error ${s.errors}: unexpected outcome (seed ${seed})`);
-    }
+    w.sim.run({ untilNs: BOOTED_NS });
+    const vw: VmWorld = {
+      w,
+      seed,
+      bornNs: now - BOOTED_NS,
+      nextPid: 1000,
+      nextPage: 0,
+      expectKills: 0,
+      expectOfflined: 0,
+      expectPanic: false,
+      checked: false,
+      down: false,
+    };
+    vm.world = vw;
+    return vw;
   }
+
+  /** Counts what the guest's boot did (its state is gone after a reset). */
+  function harvest(vw: VmWorld): void {
+    const g = vw.w.guest.state;
+    s.kills += g.killed.length;
+    s.offlined += g.offlined.length;
+    if (g.panicked !== null) s.guestPanics++;
+  }
+
+  function reboot(vm: FleetVm, vw: VmWorld): void {
+    s.resets++;
+    check(vm, vw);
+    harvest(vw);
+    const sim = vw.w.sim;
+    const at = sim.scheduler.now;
+    sim.scheduler.postAt(at, 'vmm', { kind: 'system-reset' });
+    sim.run({ untilNs: at + BOOTED_NS });
+    vw.expectKills = 0;
+    vw.expectOfflined = 0;
+    vw.expectPanic = false;
+    vw.checked = false;
+    vw.down = false;
+  }
+
+  /** Checks a settled world's outcome against what its flows call for (once per world). */
+  function check(vm: FleetVm, vw: VmWorld): void {
+    if (vw.checked || vw.w.sim.scheduler.size > 0) return;
+    const g = vw.w.guest.state;
+    const ok =
+      g.killed.length === vw.expectKills &&
+      g.offlined.length === vw.expectOfflined &&
+      (g.panicked !== null) === vw.expectPanic &&
+      vw.w.host.panicked === null;
+    if (!ok) {
+      vw.checked = true;
+      failures.push(
+        `vm ${vm.index} error ${s.errors}: unexpected outcome (world seed ${vw.seed}: ${g.killed.length}/${vw.expectKills} kills, ${g.offlined.length}/${vw.expectOfflined} pages offlined, guest panic ${g.panicked ?? 'none'}; campaign seed ${o.seed})`,
+      );
+    }
+    // dmesg -c: the campaign keeps counts, not every printed line.
+    g.console.length = 0;
+    vw.w.host.console.length = 0;
+  }
+
+  /** Runs a world to quiescence, counts what it did and drops it; returns undefined. */
+  function retire(vm: FleetVm): undefined {
+    const vw = vm.world;
+    if (vw === undefined) return undefined;
+    const w = vw.w;
+    if (w.sim.scheduler.size > 0) w.sim.run({ maxEvents: SETTLE_EVENTS });
+    check(vm, vw);
+    harvest(vw);
+    if (w.host.panicked !== null) s.hostPanics++;
+    // Host records (firmware → host GHES) and guest records (VMM engine → guest GHES).
+    s.delivered += w.firmware.written + w.vmm.recordsWritten;
+    const lost = w.vmm.recordsLost;
+    s.lost += lost;
+    if (lost !== 0)
+      failures.push(
+        `vm ${vm.index}: ${lost} records lost (world seed ${vw.seed}, campaign seed ${o.seed})`,
+      );
+    vm.world = undefined;
+    return undefined;
+  }
+
+  for (const vm of fleet.values()) retire(vm);
 
   return {
     seed: `${o.seed}`,
@@ -299,6 +463,8 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     uncorrectedFraction: s.errors > 0 ? s.ue / s.errors : 0,
     fullStackErrors: s.full,
     fastPathErrors: s.errors - s.full,
+    worldsBuilt: s.worlds,
+    guestResets: s.resets,
     processKills: s.kills,
     pagesOfflined: s.offlined,
     guestPanics: s.guestPanics,

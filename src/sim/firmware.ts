@@ -67,22 +67,22 @@ export class El3Firmware implements Component<RasNotification | { kind: 'host-ac
     const ff = this.#deps.mode === 'firmware-first';
     switch (m.kind) {
       case 'hw-sea':
-        if (ff) this.#record('sea', 0, m.hpa);
+        if (ff) this.#record('sea', 0, m.hpa, true);
         this.#kvm.send({ kind: 'guest-sea', esr: m.esr, pid: m.pid }, 2_000);
         return;
       case 'hw-serror':
-        if (ff && m.hpa !== null) this.#record('sei', 0, m.hpa);
+        if (ff && m.hpa !== null) this.#record('sei', 0, m.hpa, true);
         this.#kvm.send({ kind: 'guest-serror', esr: m.esr }, 2_000);
         return;
       case 'hw-ce':
         if (ff) {
-          this.#record('irq', 2, m.hpa);
+          this.#record('irq', 2, m.hpa, false);
           this.#host.send({ kind: 'ghes-irq' }, 5_000);
         }
         return;
       case 'hw-ue-scrubbed':
         if (ff) {
-          this.#record('irq', 0, m.hpa);
+          this.#record('irq', 0, m.hpa, false);
           this.#host.send({ kind: 'ghes-irq' }, 5_000);
         }
         return;
@@ -92,14 +92,23 @@ export class El3Firmware implements Component<RasNotification | { kind: 'host-ac
     }
   }
 
-  /** Triage: the CPER for what the RAS error record says, written when the source is free. */
-  #record(source: 'sea' | 'sei' | 'irq', severity: number, hpa: bigint): void {
+  /**
+   * Triage: the CPER for what the error record says, written when the source is free. For an
+   * exception the CPU's RAS error record is read and then cleared (ERR<n>STATUS is
+   * write-one-to-clear), so a later error never sees a stale address; an interrupt from the
+   * memory controller (corrected, scrubbed) carries its own address.
+   */
+  #record(source: 'sea' | 'sei' | 'irq', severity: number, hpa: bigint, cpuRecord: boolean): void {
     if (this.#deps.noRecord === true) {
       this.#ctx.trace.emit('triage-no-record', { source });
       return;
     }
-    const rec = this.#deps.cpu.rasRecord;
-    const pa = rec.valid && rec.address !== null ? rec.address : hpa;
+    let pa = hpa;
+    if (cpuRecord) {
+      const rec = this.#deps.cpu.rasRecord;
+      if (rec.valid && rec.address !== null) pa = rec.address;
+      this.#deps.cpu.rasRecord = { valid: false, uncorrected: false, address: null };
+    }
     const block = this.#deps.records.encodeMemoryRecord({
       severity,
       physicalAddress: pa,

@@ -84,7 +84,11 @@ export type GuestKernelMessage =
     }
   | { readonly kind: 'task-work'; readonly pid: number; readonly pfns: readonly bigint[] }
   | { readonly kind: 'mf-work'; readonly pfn: bigint; readonly flags: number }
-  | { readonly kind: 'touch'; readonly pid: number };
+  | { readonly kind: 'touch'; readonly pid: number }
+  /** A process starts (a workload restarting after a kill, in long-running worlds). */
+  | { readonly kind: 'spawn'; readonly process: GuestProcess }
+  /** System reset: the kernel's state is gone; the firmware boots it again. */
+  | { readonly kind: 'reset' };
 
 /** Where a user access that is not already known bad goes: the vCPU executing it. */
 export interface GuestCpuAccess {
@@ -115,7 +119,8 @@ interface RateState {
 }
 
 interface CacheSlot {
-  key: string;
+  /** The cached record's bytes (ghes_estatus_cached() compares length, then memcmp). */
+  bytes: Uint8Array;
   time: number;
   count: number;
 }
@@ -153,6 +158,10 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   #cache: CacheSlot[] = [];
   #poisoned = new Set<bigint>();
   #procs = new Map<number, ProcState>();
+  /** Every process the guest ran, by pid (deps.processes, then spawned ones). */
+  #processes = new Map<number, GuestProcess>();
+  /** Pids by the page frame they use (memory_failure's rmap walk). */
+  #byPfn = new Map<bigint, number[]>();
   state: GuestKernelState = {
     panicked: null,
     console: [],
@@ -170,7 +179,49 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     this.#deps = deps;
     this.#kernel = kernelBehaviour(deps.kernel);
     this.#cpu = ctx.link<GuestCpuAccess>(deps.cpu);
-    for (const p of deps.processes) this.#procs.set(p.pid, { alive: true, fate: null });
+    this.#initProcesses();
+  }
+
+  #initProcesses(): void {
+    for (const p of this.#deps.processes) {
+      this.#addProcess(p);
+      this.#procs.set(p.pid, { alive: true, fate: null });
+    }
+  }
+
+  #addProcess(p: GuestProcess): void {
+    this.#processes.set(p.pid, p);
+    const pfn = p.gpa >> 12n;
+    const pids = this.#byPfn.get(pfn);
+    if (pids === undefined) this.#byPfn.set(pfn, [p.pid]);
+    else if (!pids.includes(p.pid)) pids.push(p.pid);
+  }
+
+  /** Everything a boot built is gone (the VM was reset); the processes given at build restart. */
+  #reset(): void {
+    this.#sources = [];
+    this.#seq = 0;
+    this.#rate = {
+      corrected: { begin: -1, printed: 0, missed: 0 },
+      uncorrected: { begin: -1, printed: 0, missed: 0 },
+    };
+    this.#cache = [];
+    this.#poisoned = new Set();
+    this.#procs = new Map();
+    this.#processes = new Map();
+    this.#byPfn = new Map();
+    this.#initProcesses();
+    this.state = {
+      panicked: null,
+      console: [],
+      killed: [],
+      offlined: [],
+      acked: 0,
+      recordsPrinted: 0,
+      recordsProcessed: 0,
+      recordsDropped: 0,
+    };
+    this.#ctx.trace.emit('reset');
   }
 
   get sources(): readonly GhesSourceInfo[] {
@@ -178,6 +229,10 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   }
 
   receive(m: GuestKernelMessage): void {
+    if (m.kind === 'reset') {
+      this.#reset();
+      return;
+    }
     if (this.state.panicked !== null) return;
     switch (m.kind) {
       case 'boot':
@@ -213,6 +268,9 @@ export class GuestKernel implements Component<GuestKernelMessage> {
         return;
       case 'serror':
         this.#serror(m.esr);
+        return;
+      case 'spawn':
+        this.#spawn(m.process);
         return;
     }
   }
@@ -423,7 +481,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     }
     if (sync && !queued) {
       // 6.1.164+ backport of 79a5ae3c4c5e prints with pr_err; 6.12.107 and 7.3 with dev_err.
-      const p = this.#deps.processes.find((x) => x.pid === pid);
+      const p = this.#processes.get(pid);
       const line = `GHES: ${p?.comm ?? 'swapper'}:${pid}: synchronous unrecoverable error (SIGBUS)`;
       this.#print(
         this.#kernel.forcedSigbus === 'dev_err'
@@ -464,10 +522,9 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   }
 
   #cached(block: Uint8Array): boolean {
-    const key = hexKey(block);
     const now = this.#ctx.scheduler.now;
     for (const slot of this.#cache) {
-      if (slot.key === key && now - slot.time < CACHE_LIFETIME_NS) {
+      if (now - slot.time < CACHE_LIFETIME_NS && sameBytes(slot.bytes, block)) {
         slot.count++;
         this.#ctx.trace.emit('record-cached', { hits: slot.count });
         return true;
@@ -478,7 +535,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
 
   #cacheAdd(block: Uint8Array): void {
     const now = this.#ctx.scheduler.now;
-    const slot: CacheSlot = { key: hexKey(block), time: now, count: 0 };
+    const slot: CacheSlot = { bytes: block.slice(), time: now, count: 0 };
     if (this.#cache.length < CACHE_SLOTS) {
       this.#cache.push(slot);
       return;
@@ -512,9 +569,12 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     this.#poisoned.add(pfn);
     this.state.offlined.push(p);
     this.#ctx.trace.emit('page-poisoned', { pfn });
-    const owners = this.#deps.processes.filter(
-      (x) => x.gpa >> 12n === pfn && this.#procs.get(x.pid)?.alive === true,
-    );
+    const owners: GuestProcess[] = [];
+    for (const pid of this.#byPfn.get(pfn) ?? []) {
+      const x = this.#processes.get(pid);
+      if (x !== undefined && x.gpa >> 12n === pfn && this.#procs.get(pid)?.alive === true)
+        owners.push(x);
+    }
     if (owners.length === 0) {
       this.#print(`Memory failure: ${p}: recovery action for free buddy page: Recovered`);
       return;
@@ -534,7 +594,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
 
   /** A user access to the process's page. */
   #touch(pid: number): void {
-    const proc = this.#deps.processes.find((x) => x.pid === pid);
+    const proc = this.#processes.get(pid);
     if (proc === undefined || this.#procs.get(pid)?.alive !== true) return;
     if (this.#poisoned.has(proc.gpa >> 12n)) {
       // Late kill: the hwpoison swap entry faults; arm64 sends SIGBUS BUS_MCEERR_AR.
@@ -545,7 +605,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   }
 
   #kill(pid: number, code: string, addr: bigint): void {
-    const proc = this.#deps.processes.find((x) => x.pid === pid);
+    const proc = this.#processes.get(pid);
     const st = this.#procs.get(pid);
     if (proc === undefined || st === undefined || !st.alive) return;
     st.alive = false;
@@ -566,6 +626,18 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     this.#panic('Asynchronous SError Interrupt');
   }
 
+  #spawn(p: GuestProcess): void {
+    if (this.#procs.get(p.pid)?.alive === true) {
+      throw new SimError(
+        SimErrorCode.BadMessage,
+        `Cannot spawn pid ${p.pid}: a live process has that pid`,
+      );
+    }
+    this.#addProcess(p);
+    this.#procs.set(p.pid, { alive: true, fate: null });
+    this.#ctx.trace.emit('spawn', { pid: p.pid, comm: p.comm, gpa: p.gpa });
+  }
+
   isAlive(pid: number): boolean {
     return this.#procs.get(pid)?.alive === true;
   }
@@ -578,6 +650,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       cache: this.#cache,
       poisoned: [...this.#poisoned],
       procs: [...this.#procs],
+      processes: [...this.#processes.values()],
       state: this.state,
     };
   }
@@ -589,6 +662,9 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     this.#cache = s.cache as CacheSlot[];
     this.#poisoned = new Set(s.poisoned as bigint[]);
     this.#procs = new Map(s.procs as [number, ProcState][]);
+    this.#processes = new Map();
+    this.#byPfn = new Map();
+    for (const p of s.processes as GuestProcess[]) this.#addProcess(p);
     this.state = s.state as GuestKernelState;
   }
 }
@@ -610,10 +686,10 @@ export function u64le(v: bigint): Uint8Array {
   return out;
 }
 
-function hexKey(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 void NOTIFY_EXTERNAL;

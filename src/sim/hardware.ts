@@ -74,7 +74,13 @@ export type CpuMessage =
       readonly pid: number;
       readonly el: number;
     }
-  | { readonly kind: 'raise-serror'; readonly aet: number; readonly hpa: bigint | null };
+  | {
+      readonly kind: 'raise-serror';
+      readonly aet: number;
+      readonly hpa: bigint | null;
+      /** An IMPLEMENTATION DEFINED (non-RAS) syndrome: ISS.IDS = 1 (default false). */
+      readonly ids?: boolean;
+    };
 
 export interface CpuDeps {
   readonly dram: Dram;
@@ -88,6 +94,9 @@ export interface CpuDeps {
    */
   readonly unassignedSeaTarget?: string;
 }
+
+/** The SEA a guest load of a poisoned line takes: DABT from a lower EL, DFSC 0x10. */
+const SEA_FROM_GUEST_ESR = seaSyndrome({ sameEl: 0, fnv: 0, fsc: 0x10 });
 
 /** ESR_EL1 of a TCG SEA on an unassigned access from EL0 (RECIPE.md, measured). */
 export const TCG_UNASSIGNED_SEA_ESR = 0x92000010n;
@@ -123,13 +132,16 @@ export class Cpu implements Component<CpuMessage> {
       }
       this.rasRecord = { valid: true, uncorrected: true, address: hpa };
       // Taken to EL2 (or EL3) from the guest: DABT from a lower EL, FAR valid, DFSC 0x10.
-      const esr = seaSyndrome({ sameEl: 0, fnv: 0, fsc: 0x10 });
+      const esr = SEA_FROM_GUEST_ESR;
       this.#ctx.trace.emit('sea', { gpa: m.gpa, hpa, esr, pid: m.pid });
       this.#target.send({ kind: 'hw-sea', esr, hpa, pid: m.pid }, 100);
       return;
     }
     this.rasRecord = { valid: m.hpa !== null, uncorrected: true, address: m.hpa };
-    const esr = serrorEsr(serrorIss({ ids: 0, dfsc: 0x11, aet: m.aet }));
+    const esr =
+      m.ids === true
+        ? serrorEsr(serrorIss({ ids: 1 }))
+        : serrorEsr(serrorIss({ ids: 0, dfsc: 0x11, aet: m.aet }));
     this.#ctx.trace.emit('serror', { esr, hpa: m.hpa ?? undefined });
     this.#target.send({ kind: 'hw-serror', esr, hpa: m.hpa }, 100);
   }

@@ -27,7 +27,9 @@ export type VmmRequest =
       readonly serrorEsr: bigint;
     }
   | { readonly kind: 'irq-line'; readonly gsiv: number }
-  | { readonly kind: 'vcpu-run' };
+  | { readonly kind: 'vcpu-run' }
+  /** System reset (KVM_ARM_VCPU_INIT again): nothing stays pending on the vCPU. */
+  | { readonly kind: 'vcpu-reset' };
 
 export type KvmMessage = HostNotification | HostToKvm | VmmRequest;
 
@@ -61,6 +63,8 @@ export class Kvm implements Component<KvmMessage> {
   #pendingSerror: bigint | null = null;
   /** The pending SError came from the VMM (it is told when the vCPU takes it). */
   #vmmSerror = false;
+  /** The guest task whose access last exited with an SEA (null: deps.currentPid()). */
+  #seaPid: number | null = null;
   exits = 0;
 
   constructor(ctx: SimContext, deps: KvmDeps) {
@@ -76,6 +80,7 @@ export class Kvm implements Component<KvmMessage> {
     switch (m.kind) {
       case 'guest-sea':
         this.exits++;
+        this.#seaPid = m.pid;
         this.#ctx.trace.emit('exit', { reason: 'ARM_EXCEPTION_TRAP', esr: m.esr });
         this.#host.send({ kind: 'apei-claim', source: 'sea', pid: m.pid }, 1_000);
         return;
@@ -97,7 +102,7 @@ export class Kvm implements Component<KvmMessage> {
         // QEMU emulates the exception entry in userspace; KVM only gets the registers.
         this.#ctx.trace.emit('sea-injected', { esr: m.esr });
         this.#guest.send(
-          { kind: 'sea', esr: m.esr, fromEl: 0, pid: this.#deps.currentPid() },
+          { kind: 'sea', esr: m.esr, fromEl: 0, pid: this.#seaPid ?? this.#deps.currentPid() },
           2_000,
         );
         return;
@@ -124,6 +129,13 @@ export class Kvm implements Component<KvmMessage> {
         return;
       case 'vcpu-run':
         this.#enter(0);
+        return;
+      case 'vcpu-reset':
+        this.#pendingSignal = null;
+        this.#pendingSerror = null;
+        this.#vmmSerror = false;
+        this.#seaPid = null;
+        this.#ctx.trace.emit('vcpu-reset');
         return;
     }
   }
@@ -155,6 +167,12 @@ export class Kvm implements Component<KvmMessage> {
     const ras = view?.kind === 'serror' && view.ids === 0 && view.dfsc === 0x11;
     const aet = ras && view.kind === 'serror' ? view.aet : Aet.UC;
     this.#ctx.trace.emit('exit', { reason: 'ARM_EXCEPTION_EL1_SERROR', esr, aet });
+    if (view?.kind === 'serror' && view.ids === 1) {
+      // kvm_handle_guest_serror(): not a RAS SError (IMPLEMENTATION DEFINED syndrome) → nothing
+      // for APEI to describe; kvm_inject_vabt() gives the guest a virtual SError.
+      this.#injectVserror(KVM_DEFAULT_VSERROR_ESR);
+      return;
+    }
     if (ras && (aet === Aet.CE || aet === Aet.UEO)) {
       this.#ctx.trace.emit('serror-contained', { aet });
       return;
@@ -179,6 +197,7 @@ export class Kvm implements Component<KvmMessage> {
       pendingSignal: this.#pendingSignal,
       pendingSerror: this.#pendingSerror,
       vmmSerror: this.#vmmSerror,
+      seaPid: this.#seaPid,
       exits: this.exits,
     };
   }
@@ -186,6 +205,7 @@ export class Kvm implements Component<KvmMessage> {
     this.#pendingSignal = s.pendingSignal as { code: 'BUS_MCEERR_AR'; hva: bigint } | null;
     this.#pendingSerror = s.pendingSerror as bigint | null;
     this.#vmmSerror = s.vmmSerror as boolean;
+    this.#seaPid = s.seaPid as number | null;
     this.exits = s.exits as number;
   }
 }

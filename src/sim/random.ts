@@ -17,8 +17,19 @@ function splitmix64(state: bigint): [bigint, bigint] {
   return [s, z ^ (z >> 31n)];
 }
 
+/** fnv1a64 of component ids: a few ids are hashed again for every world a campaign builds. */
+const FNV_MEMO = new Map<string, bigint>();
+
 /** 64-bit FNV-1a over the UTF-16 code units of `text` (ids are ASCII). */
 export function fnv1a64(text: string): bigint {
+  const known = FNV_MEMO.get(text);
+  if (known !== undefined) return known;
+  const h = fnv1a64Uncached(text);
+  if (FNV_MEMO.size < 4096) FNV_MEMO.set(text, h);
+  return h;
+}
+
+function fnv1a64Uncached(text: string): bigint {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < text.length; i++) {
     h ^= BigInt(text.charCodeAt(i) & 0xff);

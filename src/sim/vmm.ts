@@ -34,6 +34,7 @@ import {
   VmmRas,
   type VmmRasSnapshot,
 } from '../engine/index.js';
+import { SimError, SimErrorCode } from './errors.js';
 import type { KvmToVmm, VmmRequest } from './kvm.js';
 import type { MemoryErrorReport, RecordPort } from './ports.js';
 import type { Component, Link, SimContext } from './simulation.js';
@@ -59,6 +60,11 @@ export type VmmMessage =
   | { readonly kind: 'service' }
   | { readonly kind: 'migrate' }
   /**
+   * qemu_system_reset(): the engine's reset (poisoned pages remapped, link forgotten, old
+   * backlogs dropped), the vCPU reset, and the guest firmware runs again from power-on.
+   */
+  | { readonly kind: 'system-reset' }
+  /**
    * A record written from outside the guest without a host error (the real-guest harness, or a
    * QMP injection): recorded on `sourceId` by the engine like any other; without `notify` the
    * source's notification is not raised (the harness's shared-memory target writes the block and
@@ -77,6 +83,9 @@ export interface VmmDeps {
   /** Encodes the harness's records (post-record); host errors are encoded by the engine. */
   readonly records: RecordPort;
   readonly kvm: string;
+  /** Guest kernel and guest firmware ids, for a system reset. */
+  readonly guestKernel?: string;
+  readonly guestFirmware?: string;
   readonly profile?: VmmProfile;
   /** KVM_CAP_ARM_INJECT_SERROR_ESR. */
   readonly injectSErrorEsr: boolean;
@@ -167,7 +176,25 @@ export class Vmm implements Component<VmmMessage>, Platform {
       case 'migrate':
         this.#migrate();
         return;
+      case 'system-reset':
+        this.#systemReset();
+        return;
     }
+  }
+
+  #systemReset(): void {
+    const { guestKernel, guestFirmware } = this.#deps;
+    if (guestKernel === undefined || guestFirmware === undefined) {
+      throw new SimError(
+        SimErrorCode.BadMessage,
+        'Cannot reset the system: the VMM was built without guest kernel and firmware ids',
+      );
+    }
+    this.#ctx.trace.emit('system-reset');
+    this.ras.reset();
+    this.#kvm.send({ kind: 'vcpu-reset' }, 0);
+    this.#ctx.link<{ kind: 'reset' }>(guestKernel).send({ kind: 'reset' }, 0);
+    this.#ctx.link<{ kind: 'power-on' }>(guestFirmware).send({ kind: 'power-on' }, 0);
   }
 
   #sigbus(code: 'BUS_MCEERR_AR' | 'BUS_MCEERR_AO', hva: bigint): void {

@@ -70,8 +70,11 @@ export class SnapshotMemory implements GuestMemory, Component {
   }
   write(gpa: bigint, bytes: Uint8Array): void {
     this.#inner.write(gpa, bytes);
-    for (let p = gpa >> 12n; p <= (gpa + BigInt(bytes.length) - 1n) >> 12n; p++)
-      this.#written.add(p);
+    if (bytes.length === 0) return;
+    const first = gpa >> 12n;
+    const last = (gpa + BigInt(bytes.length) - 1n) >> 12n;
+    this.#written.add(first);
+    for (let p = first + 1n; p <= last; p++) this.#written.add(p);
   }
   receive(): void {}
   snapshot(): Record<string, unknown> {
@@ -166,6 +169,8 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
       memory,
       records,
       kvm: 'host.kvm',
+      guestKernel: 'guest.kernel',
+      guestFirmware: 'guest.fw',
       machine: c.arNotification === 'serror' ? withoutSea(machine) : machine,
       injectSErrorEsr: c.injectSerrorEsr ?? true,
       ...(c.serrorIss === undefined ? {} : { serrorIss: c.serrorIss }),
