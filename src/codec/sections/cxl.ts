@@ -15,16 +15,27 @@
 // | 12 | 12 | Device Id: vendor u16, device u16, function u8, device u8, bus u8, segment u16, slot u16, reserved u8 |
 // | 24 | 8 | Device Serial Number (lower u32, upper u32) | 32 | … | CXL event record |
 //
-// Linux 6.1 knows none of these GUIDs (the Protocol Error printer arrived in 6.2, the component
-// events are named and forwarded from 6.9/6.10 on), so they print as unknown sections: no
-// `linuxName`, no `printLinux`. Newer kernels print `section_type: CXL Protocol Error` with
-// `cper_print_prot_err()` lines, and `section_type: CXL General Media Event` (DRAM, Memory
-// Module) with no body; the record printer owns those lines.
+// What Linux prints (checked in drivers/firmware/efi/cper.c `cper_estatus_print_section` and
+// cper_cxl.c, upstream up to v7.x):
+// - 6.1 knows none of these GUIDs: all print as unknown sections (`section type: unknown, %pUl`,
+//   length, hex dump).
+// - From 6.2 the CXL Protocol Error section prints `section_type: CXL Protocol Error` and, when at
+//   least 116 bytes long, `cper_print_prot_err()` (renamed `cxl_cper_print_prot_err()` when the
+//   structs moved to include/cxl/event.h; the text is the same in 6.12 and 7.x). The CXL Error Log
+//   lines were added in 6.3 (`efi/cper, cxl: Decode CXL Error Log`), so 6.12 and 7.3 print them.
+//   The printer lives here (`printCxlProtocolErrorSectionLinux`); linux-format.ts decides per
+//   kernel whether it runs, so `linuxName` stays undefined (it is kernel-dependent).
+// - No kernel names the component event sections (General Media, DRAM, Memory Module, …):
+//   `cper_estatus_print_section()` has no branch for them in any release up to 7.x, so they print
+//   as unknown sections with a hex dump. ghes.c (6.9+) only forwards General Media, DRAM and
+//   Memory Module to the CXL driver (`cxl_cper_post_event`), which prints nothing in the record.
+//   (A 2022 RFC added `cper_print_gen_media()` with a `section_type:` line; it was not merged.)
 
 import type { Guid } from '../guid.js';
 import { ByteReader } from '../reader.js';
-import { registerSection, type SectionCodec } from '../section.js';
+import { registerSection, type SectionCodec, type SectionPrintContext } from '../section.js';
 import { ByteWriter } from '../writer.js';
+import { linuxHexDumpLines } from './arm-processor.js';
 
 export const CXL_PROTOCOL_ERROR_SECTION_GUID = '80b9efb4-52b5-4de3-a777-68784b771048';
 export const CXL_PROTOCOL_ERROR_SECTION_SIZE = 116;
@@ -158,13 +169,127 @@ export function encodeCxlProtocolErrorSection(s: CxlProtocolErrorSection): Uint8
   return w.toBytes();
 }
 
+/** Linux `prot_err_agent_type_strs` (cper_cxl.c), indexed by agent type. */
+const AGENT_TYPE_NAMES = [
+  'Restricted CXL Device',
+  'Restricted CXL Host Downstream Port',
+  'CXL Device',
+  'CXL Logical Device',
+  'CXL Fabric Manager managed Logical Device',
+  'CXL Root Port',
+  'CXL Downstream Switch Port',
+  'CXL Upstream Switch Port',
+] as const;
+
+/** CXL RAS Capability Structure (CXL 3.0 §8.2.4.16) as the kernel reads it: six u32, 64-byte header log. */
+export const CXL_RAS_CAPABILITY_SIZE = 88;
+
+const hex = (v: number, width: number): string => v.toString(16).padStart(width, '0');
+
+/**
+ * The body lines `cper_print_prot_err()` prints (Linux 6.3+; cper_cxl.c). `ctx.pfx` is the
+ * section body prefix; the kernel adds one more space to its own lines, hex dumps use `pfx` as
+ * is (offset prefix, 4-byte groups, no ASCII). Agent address, device id, capability and serial
+ * lines print only for the agent types the kernel's switches list (serial: devices only).
+ *
+ * The kernel reads the CXL RAS capability registers after the DVSEC without checking Error Log
+ * Length or the section length. Lines whose bytes lie past the section end depend on memory vras
+ * cannot see: they are left out (a register line needs all 4 bytes, a header-log dump row all 16).
+ * `cxl_ras_uncor_status` and `cxl_ras_cor_status` are printed without a newline but each is its
+ * own printk record (the next one carries a level), so each is one console line.
+ */
+export function printCxlProtocolErrorSectionLinux(
+  s: CxlProtocolErrorSection,
+  ctx: SectionPrintContext,
+): string[] {
+  const p = ctx.pfx;
+  const v = s.validationBits;
+  const t = s.agentType;
+  const lines: string[] = [];
+  const isDevice =
+    t === CxlAgentType.RcdDevice ||
+    (t >= CxlAgentType.Device && t <= CxlAgentType.FabricManagedDevice);
+  const isPortOrDevice =
+    isDevice || (t >= CxlAgentType.RootPort && t <= CxlAgentType.UpstreamSwitchPort);
+  if (v & CxlProtocolErrorValid.AgentType) {
+    lines.push(`${p} agent_type: ${t}, ${AGENT_TYPE_NAMES[t] ?? 'unknown'}`);
+  }
+  if (v & CxlProtocolErrorValid.AgentAddress) {
+    const a = s.agentAddress;
+    if (isPortOrDevice) {
+      const fn = Number(a & 0xffn);
+      const dev = Number((a >> 8n) & 0xffn);
+      const bus = Number((a >> 16n) & 0xffn);
+      const seg = Number((a >> 24n) & 0xffffn);
+      lines.push(
+        `${p} agent_address: ${hex(seg, 4)}:${hex(bus, 2)}:${hex(dev, 2)}.${fn.toString(16)}`,
+      );
+    } else if (t === CxlAgentType.RchDownstreamPort) {
+      lines.push(`${p} rcrb_base_address: 0x${a.toString(16).padStart(16, '0')}`);
+    }
+  }
+  if (v & CxlProtocolErrorValid.DeviceId && isPortOrDevice) {
+    // CPER_PCIE_SLOT_SHIFT: the slot number is in bits 15:3.
+    lines.push(`${p} slot: ${s.slot >> 3}`);
+    lines.push(`${p} vendor_id: 0x${hex(s.vendorId, 4)}, device_id: 0x${hex(s.deviceId, 4)}`);
+    lines.push(
+      `${p} sub_vendor_id: 0x${hex(s.subsystemVendorId, 4)}, sub_device_id: 0x${hex(s.subsystemId, 4)}`,
+    );
+    lines.push(`${p} class_code: ${hex(s.classCode[1] ?? 0, 2)}${hex(s.classCode[0] ?? 0, 2)}`);
+  }
+  if (v & CxlProtocolErrorValid.SerialNumber && isDevice) {
+    lines.push(
+      `${p} lower_dw: 0x${hex(s.serialNumberLower, 8)}, upper_dw: 0x${hex(s.serialNumberUpper, 8)}`,
+    );
+  }
+  if (v & CxlProtocolErrorValid.Capability && isPortOrDevice) {
+    lines.push(...linuxHexDumpLines(p, s.capability, false));
+  }
+  if (v & CxlProtocolErrorValid.DvsecLog) {
+    lines.push(`${p} DVSEC length: 0x${hex(s.dvsec.length, 4)}`);
+    lines.push(`${p} CXL DVSEC:`);
+    lines.push(...linuxHexDumpLines(p, s.dvsec, false));
+  }
+  if (v & CxlProtocolErrorValid.ErrorLog) {
+    // What follows the DVSEC in the section: the error log, then any trailing bytes.
+    const trailing = s.trailing ?? new Uint8Array(0);
+    const ras = new Uint8Array(s.errorLog.length + trailing.length);
+    ras.set(s.errorLog);
+    ras.set(trailing, s.errorLog.length);
+    const view = new DataView(ras.buffer);
+    lines.push(`${p} Error log length: 0x${hex(s.errorLog.length, 4)}`);
+    lines.push(`${p} CXL Error Log:`);
+    const registers = [
+      'cxl_ras_uncor_status',
+      'cxl_ras_uncor_mask',
+      'cxl_ras_uncor_severity',
+      'cxl_ras_cor_status',
+      'cxl_ras_cor_mask',
+      'cap_control',
+    ];
+    for (const [i, name] of registers.entries()) {
+      if (4 * i + 4 > ras.length) return lines;
+      lines.push(`${p} ${name}: 0x${hex(view.getUint32(4 * i, true), 8)}`);
+    }
+    lines.push(`${p} Header Log Registers:`);
+    const headerLog = ras.subarray(
+      24,
+      Math.min(CXL_RAS_CAPABILITY_SIZE, 24 + Math.floor((ras.length - 24) / 16) * 16),
+    );
+    lines.push(...linuxHexDumpLines(p, headerLog, false));
+  }
+  return lines;
+}
+
 export const cxlProtocolErrorSectionCodec: SectionCodec<CxlProtocolErrorSection> = registerSection({
   kind: 'cxl-protocol-error',
   guid: CXL_PROTOCOL_ERROR_SECTION_GUID,
+  // Kernel-dependent (6.2+): linux-format.ts `linuxSectionName(guid, kernel)` names it.
   linuxName: undefined,
   minLength: CXL_PROTOCOL_ERROR_SECTION_SIZE,
   decode: readCxlProtocolErrorSection,
   encode: writeCxlProtocolErrorSection,
+  printLinux: printCxlProtocolErrorSectionLinux,
 });
 
 // ---------------------------------------------------------------------------------------------
