@@ -97,6 +97,26 @@ describe('vras demo / simulate', () => {
     assert.match(r.stderr, /--mix must be 'field' or 'uncorrected'/);
   });
 
+  it('bin/vras simulate harness-sea --kernel 7.3 prints the 7.3 memory_failure lines for devmem', () => {
+    const r = vras('simulate', 'harness-sea', '--kernel', '7.3');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /\| Memory failure: 0x9100: recovery action for non struct page pfn: Ignored$/m,
+    );
+    assert.match(
+      r.stdout,
+      /\| 0x9100: Sending SIGBUS to devmem:96 due to hardware memory corruption$/m,
+    );
+    assert.doesNotMatch(r.stdout, /synchronous unrecoverable error/);
+  });
+
+  it('rejects --kernel 5.10 with exit code 2 and names the kernels it takes', () => {
+    const r = vras('simulate', 'harness-sea', '--kernel', '5.10');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--kernel must be one of 6\.1, 6\.12, 7\.3, newer, got "5\.10"/);
+  });
+
   it('rejects an unknown scenario with exit code 2', () => {
     const r = vras('simulate', 'no-such-scenario');
     assert.equal(r.status, 2);

@@ -2,12 +2,12 @@
 // layer and an outcome summary (or, with --json, the outcome as JSON). Every failure prints the
 // seed and the command that replays it.
 //
-//   vras simulate SCENARIO [--seed N] [--trace FILE] [--json] [--quiet]
+//   vras simulate SCENARIO [--seed N] [--kernel K] [--trace FILE] [--json] [--quiet]
 //   vras simulate --list
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { toJson } from '../codec/index.js';
+import { KERNEL_VERSIONS, type KernelVersion, toJson } from '../codec/index.js';
 import {
   allScenarios,
   type Outcome,
@@ -19,7 +19,7 @@ import { loadScenarioFiles } from '../scenarios/node/files.js';
 import { parseSeed, type TraceEvent } from '../sim/index.js';
 import { CliError } from './io.js';
 
-const USAGE = `usage: vras simulate SCENARIO [--seed N] [--trace FILE] [--json] [--quiet]
+const USAGE = `usage: vras simulate SCENARIO [--seed N] [--kernel K] [--trace FILE] [--json] [--quiet]
        vras simulate --list
 
 Runs SCENARIO in the deterministic full-stack simulator (hardware, EL3 firmware, host kernel,
@@ -27,6 +27,8 @@ KVM, VMM, guest firmware, guest kernel) and prints each layer's steps and an out
 
 options:
   --seed N        root seed, decimal or 0x hex (default 1); the same seed replays the same run
+  --kernel K      guest kernel: 6.1 (default), 6.12, 7.3 or newer (= 7.3); the harness-*
+                  scenarios use that kernel's records, pids and timeline
   --trace FILE    write the JSONL trace to FILE
   --json          print the outcome as a vras/v1 JSON document instead of the log
   --quiet         print only the outcome summary
@@ -88,12 +90,28 @@ export function formatOutcome(o: Outcome): string[] {
   return lines;
 }
 
-export function replayCommand(name: string, seed: bigint): string {
-  return `bin/vras simulate ${name} --seed ${seed} --trace ${name}-${seed}.jsonl`;
+export function replayCommand(name: string, seed: bigint, kernel?: KernelVersion): string {
+  const k = kernel === undefined ? '' : ` --kernel ${kernel}`;
+  return `bin/vras simulate ${name} --seed ${seed}${k} --trace ${name}-${seed}.jsonl`;
+}
+
+const KERNEL_NAMES: readonly KernelVersion[] = [...KERNEL_VERSIONS, 'newer'];
+
+export function parseKernelOption(value: string | undefined): KernelVersion | undefined {
+  if (value === undefined) return undefined;
+  if (!KERNEL_NAMES.includes(value as KernelVersion)) {
+    throw new CliError(
+      `--kernel must be one of ${KERNEL_NAMES.join(', ')}, got ${JSON.stringify(value)}`,
+      2,
+    );
+  }
+  return value as KernelVersion;
 }
 
 export interface RunReportOptions {
   readonly seed: bigint;
+  /** Guest kernel to simulate (the scenario's own when absent). */
+  readonly kernel?: KernelVersion;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly tracePath?: string;
@@ -110,7 +128,7 @@ export function runAndReport(
   let outcome: Outcome;
   let jsonl: string;
   try {
-    const world = scenario.build(o.seed, true);
+    const world = scenario.build(o.seed, true, o.kernel === undefined ? {} : { kernel: o.kernel });
     if (!o.json) {
       for (const line of o.intro ?? []) out(line);
       if (!o.quiet) world.sim.trace.subscribe((e) => out(formatEvent(e)));
@@ -121,7 +139,7 @@ export function runAndReport(
   } catch (cause) {
     process.stderr.write(
       `vras: scenario ${scenario.name} failed with seed ${o.seed}: ${(cause as Error).message}\n` +
-        `replay: ${replayCommand(scenario.name, o.seed)}\n`,
+        `replay: ${replayCommand(scenario.name, o.seed, o.kernel)}\n`,
     );
     return { code: 1 };
   }
@@ -140,7 +158,7 @@ export function runAndReport(
   if (outcome.failures.length > 0) {
     process.stderr.write(
       `vras: scenario ${scenario.name} did not show its expected outcome with seed ${o.seed}\n` +
-        `replay: ${replayCommand(scenario.name, o.seed)}\n`,
+        `replay: ${replayCommand(scenario.name, o.seed, o.kernel)}\n`,
     );
     return { code: 1, outcome };
   }
@@ -174,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       seed: { type: 'string' },
+      kernel: { type: 'string' },
       trace: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -196,8 +215,10 @@ export async function run(argv: string[]): Promise<number> {
   if (scenario === undefined) {
     throw new CliError(`unknown scenario '${name}'; scenarios:\n${listScenarios().join('\n')}`);
   }
+  const kernel = parseKernelOption(values.kernel);
   return runAndReport(scenario, {
     seed: parseSeedOption(values.seed),
+    ...(kernel === undefined ? {} : { kernel }),
     json: values.json,
     quiet: values.quiet,
     ...(values.trace === undefined ? {} : { tracePath: values.trace }),

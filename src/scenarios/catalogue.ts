@@ -4,6 +4,7 @@
 // builds a world (one Simulation) and schedules what happens; its expectations are checked by
 // checkOutcome(), which the tests and the CLI share.
 
+import type { KernelVersion } from '../codec/index.js';
 import {
   type ArmWorld,
   type ArmWorldConfig,
@@ -16,6 +17,7 @@ import {
   type Simulation,
   type WorldFacts,
 } from '../sim/index.js';
+import { HARNESS_SCENARIOS } from './harness.js';
 
 export const SEC = 1_000_000_000;
 
@@ -70,10 +72,19 @@ export interface ScenarioWorld {
   facts(): WorldFacts & { readonly cells?: readonly PpcCellFacts[] };
 }
 
+/** How to build a scenario's world beyond its seed. */
+export interface ScenarioOptions {
+  /**
+   * The guest kernel to simulate (default: the scenario's own, else '6.1'). The PowerPC
+   * matrix has its own old/new kernels and ignores it.
+   */
+  readonly kernel?: KernelVersion;
+}
+
 export interface Scenario {
   readonly name: string;
   readonly summary: string;
-  build(seed: bigint, trace: boolean): ScenarioWorld;
+  build(seed: bigint, trace: boolean, options?: ScenarioOptions): ScenarioWorld;
   readonly expect: Expectation;
   /** How long to run, simulated ns (default 10 s). */
   readonly durationNs?: number;
@@ -98,9 +109,14 @@ export interface ScheduledInput {
 export function armScenarioWorld(
   config: Omit<ArmWorldConfig, 'seed' | 'trace'>,
   inputs: readonly ScheduledInput[],
-): (seed: bigint, trace: boolean) => ArmWorld {
-  return (seed, trace) => {
-    const w = buildArmWorld({ ...config, seed, trace });
+): (seed: bigint, trace: boolean, options?: ScenarioOptions) => ArmWorld {
+  return (seed, trace, options = {}) => {
+    const w = buildArmWorld({
+      ...config,
+      seed,
+      trace,
+      ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+    });
     for (const i of inputs) w.sim.scheduler.postAt(i.atNs, i.target, i.message);
     return w;
   };
@@ -407,7 +423,9 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Built-in and registered (JSON) scenarios, by name. */
-const registry = new Map<string, Scenario>(SCENARIOS.map((s) => [s.name, s]));
+const registry = new Map<string, Scenario>(
+  [...SCENARIOS, ...HARNESS_SCENARIOS].map((s) => [s.name, s]),
+);
 
 /** Adds scenarios (e.g. loaded from JSON); a name may not be taken twice. */
 export function registerScenarios(list: readonly Scenario[]): void {
@@ -434,8 +452,9 @@ export function runScenario(
   seed: bigint,
   trace = true,
   untilNs = s.durationNs ?? DEFAULT_DURATION_NS,
+  options: ScenarioOptions = {},
 ): { world: ScenarioWorld; outcome: Outcome } {
-  const world = s.build(seed, trace);
+  const world = s.build(seed, trace, options);
   world.sim.run({ untilNs });
   return { world, outcome: outcomeOf(s, world) };
 }

@@ -8,13 +8,15 @@
 // {
 //   "schema": "vras/scenario/v1", "name": "…", "summary": "…", "durationNs": 10000000000,
 //   "world": { "mode": "firmware-first", "machine": "qemu-10.2", "processes": [ … ],
-//              "vmm": "vras" },   // or "qemu": the engine with QEMU's reject policy
+//              "vmm": "vras",     // or "qemu": the engine with QEMU's reject policy
+//              "kernel": "6.1" }, // guest kernel: 6.1 (default), 6.12, 7.3 or newer
 //   "events": [ { "atNs": 1000000000, "target": "hw.dram",
 //                 "message": { "kind": "inject", "hpa": "0x8bc3c7000", "type": "ue", "scrub": true },
 //                 "repeat": { "count": 20, "everyNs": 1000, "step": { "hpa": "0x1000" } } } ],
 //   "expect": { "guestPanic": null, "killedCode": null, "recordsDelivered": 20 }
 // }
 
+import { KERNEL_VERSIONS, type KernelVersion } from '../codec/index.js';
 import {
   type ArmWorldConfig,
   buildArmWorld,
@@ -26,6 +28,11 @@ import {
 import type { Expectation, Scenario, ScheduledInput } from './catalogue.js';
 
 export const SCENARIO_SCHEMA = 'vras/scenario/v1';
+
+/** The guest kernels a scenario's `world.kernel` may name. */
+const KERNEL_NAMES: readonly KernelVersion[] = [...KERNEL_VERSIONS, 'newer'];
+const isKernelVersion = (v: unknown): v is KernelVersion =>
+  KERNEL_NAMES.includes(v as KernelVersion);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -100,6 +107,10 @@ function worldConfig(
   if (ar !== 'sea' && ar !== 'serror') bad(name, 'world.arNotification must be sea or serror');
   const vmm = w.vmm ?? 'vras';
   if (vmm !== 'vras' && vmm !== 'qemu') bad(name, 'world.vmm must be vras or qemu');
+  const kernel = w.kernel;
+  if (kernel !== undefined && !isKernelVersion(kernel)) {
+    bad(name, `world.kernel must be one of ${KERNEL_NAMES.join(', ')}`);
+  }
   return {
     mode,
     machine,
@@ -107,6 +118,7 @@ function worldConfig(
     vmm,
     ...(w.unassignedSea === true ? { unassignedSea: true } : {}),
     ...(w.firmwareNoRecord === true ? { firmwareNoRecord: true } : {}),
+    ...(kernel === undefined ? {} : { kernel }),
     processes: processes(name, w.processes),
   };
 }
@@ -167,8 +179,13 @@ export function scenarioFromJson(doc: unknown, origin = 'document'): Scenario {
     summary: d.summary,
     expect,
     durationNs,
-    build(seed, trace) {
-      const w = buildArmWorld({ ...config, seed, trace });
+    build(seed, trace, options = {}) {
+      const w = buildArmWorld({
+        ...config,
+        seed,
+        trace,
+        ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+      });
       const random = Random.fork(seed, `scenario.${name}`);
       for (const s of specs) {
         for (let k = 0; k < s.count; k++) {

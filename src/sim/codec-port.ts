@@ -12,11 +12,13 @@ import {
   formatLinux,
   genericErrorDataEntry,
   ghesStatusBlock,
+  type KernelVersion,
   linuxAcceptance,
   MEMORY_SECTION_GUID,
   type MemoryErrorSection,
   MemoryValid,
   memoryErrorSection,
+  resolveKernel,
   type SectionBody,
 } from '../codec/index.js';
 
@@ -37,6 +39,13 @@ export interface CodecRecordPortOptions {
   readonly ram?: readonly { readonly start: bigint; readonly size: bigint }[];
   /** Lines ghes.c prints after registering (QEMU virt boots print the _OSC failure). */
   readonly bootLines?: readonly string[];
+  /**
+   * The guest kernel whose acceptance rules and printk formats apply (default '6.1'): the
+   * record lines (formatLinux), the read checks (linuxAcceptance) and the driver core's
+   * failed-probe line (6.1 `GHES: probe of GHES.N failed with error -22`; 6.12 and 7.3
+   * `GHES GHES.N: probe with driver GHES failed with error -22`, boot-ghes.txt per kernel).
+   */
+  readonly kernel?: KernelVersion;
 }
 
 /** Byte-for-byte equality (the memo below keys on a record's bytes). */
@@ -47,6 +56,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPort {
+  const kernel = resolveKernel(options.kernel);
   // The last block checked and decoded. A record is read more than once on its way (the SEA
   // handler's check, then irq_work's processing and printing from the same copy; the host's
   // check, then its printing): each distinct record goes through the codec's acceptance rules and
@@ -71,6 +81,7 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
     const acc = linuxAcceptance(block, {
       errorBlockLength: block.length,
       notificationType: 0,
+      kernel,
       ...(options.ram === undefined ? {} : { ram: options.ram }),
     });
     if (!acc.accepted) {
@@ -136,7 +147,7 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
     },
 
     linuxLines(block: Uint8Array, seq: number, sourceId = 0): string[] {
-      return formatLinux(decoded(block), { seq, sourceId, kernel: '6.1' });
+      return formatLinux(decoded(block), { seq, sourceId, kernel });
     },
 
     parseHest(bytes: Uint8Array): HestParse {
@@ -168,7 +179,9 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
               : notify === 2
                 ? `GHES: Generic hardware error source: ${s.sourceId} notified via local interrupt is not supported!`
                 : `[Firmware Warn]: GHES: Unknown notification type: ${notify} for generic hardware error source: ${s.sourceId}`,
-            `GHES: probe of GHES.${s.sourceId} failed with error -22`,
+            kernel === '6.1'
+              ? `GHES: probe of GHES.${s.sourceId} failed with error -22`
+              : `GHES GHES.${s.sourceId}: probe with driver GHES failed with error -22`,
           );
           continue;
         }

@@ -45,6 +45,9 @@ const NOTIFY_SEA = 8;
 const NOTIFY_GSIV = 10;
 const HED_TYPES = new Set([NOTIFY_SCI, NOTIFY_GPIO, NOTIFY_GSIV]);
 
+/** mm.h MF_ACTION_REQUIRED. */
+const MF_ACTION_REQUIRED = 1 << 1;
+
 const SEV_RECOVERABLE = 0;
 const SEV_FATAL = 1;
 const SEV_CORRECTED = 2;
@@ -105,9 +108,11 @@ export interface GuestKernelDeps {
   /** The vCPU that executes user accesses (hw.cpu0 via KVM). */
   readonly cpu: string;
   /**
-   * Kernel to reproduce (default '6.1' = 6.1.192, with the 6.1.164 forced-SIGBUS backport). Only
-   * the forced-SIGBUS print form and the pfn check follow other kernels; the 7.3 task-work
-   * memory_failure path is not modelled.
+   * Kernel to reproduce (default '6.1' = 6.1.192, with the 6.1.164 forced-SIGBUS backport):
+   * the forced-SIGBUS print form, the pfn check, and 7.3's SEA path (memory_failure from the
+   * task's work with MF_ACTION_REQUIRED, which signals the task itself, and the non struct page
+   * pfn line for a PA outside RAM). The record lines, read checks and probe lines follow the
+   * RecordPort's kernel (world.ts gives both the same).
    */
   readonly kernel?: KernelVersion;
 }
@@ -242,7 +247,7 @@ export class GuestKernel implements Component<GuestKernelMessage> {
         const src = this.#source(m.sourceId);
         this.#ghesProc(src, 0);
         if (this.state.panicked === null) {
-          this.#ctx.link<GuestKernelMessage>(this.id).send(m, pollPeriodNs(src.pollIntervalMs));
+          this.#self(m, pollDelayNs(this.#ctx.scheduler.now, src.pollIntervalMs));
         }
         return;
       }
@@ -257,7 +262,9 @@ export class GuestKernel implements Component<GuestKernelMessage> {
         this.#procInIrq(this.#source(m.sourceId), m.block, m.pid);
         return;
       case 'task-work':
-        for (const pfn of m.pfns) this.#memoryFailure(pfn, 0, m.pid);
+        // 7.3: memory_failure(pfn, MF_ACTION_REQUIRED) in the task that took the SEA.
+        for (const pfn of m.pfns)
+          this.#memoryFailure(pfn, this.#kernel.syncActionRequired ? MF_ACTION_REQUIRED : 0, m.pid);
         this.#self({ kind: 'touch', pid: m.pid }, GuestLatency.reexecute);
         return;
       case 'mf-work':
@@ -311,7 +318,10 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       // ghes_probe() ends with one ghes_proc() for every source ("handle any pending errors").
       this.#ghesProc(s, 0);
       if (s.notifyType === NOTIFY_POLLED) {
-        this.#self({ kind: 'poll', sourceId: s.sourceId }, pollPeriodNs(s.pollIntervalMs));
+        this.#self(
+          { kind: 'poll', sourceId: s.sourceId },
+          pollDelayNs(this.#ctx.scheduler.now, s.pollIntervalMs),
+        );
       }
     }
   }
@@ -503,7 +513,8 @@ export class GuestKernel implements Component<GuestKernelMessage> {
     const cls = ghesSev(rec.severity) <= 1 ? this.#rate.corrected : this.#rate.uncorrected;
     const now = this.#ctx.scheduler.now;
     if (cls.begin < 0) cls.begin = now;
-    if (now - cls.begin >= RATELIMIT_INTERVAL_NS) {
+    // ___ratelimit(): a new window once jiffies is strictly after begin + interval.
+    if (now - cls.begin > RATELIMIT_INTERVAL_NS) {
       if (cls.missed > 0) this.#print(`ghes_print_estatus: ${cls.missed} callbacks suppressed`);
       cls.begin = now;
       cls.printed = 0;
@@ -562,6 +573,20 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       this.#print(`Soft offline: ${p}: invalidated`);
       return;
     }
+    const actionRequired = (flags & MF_ACTION_REQUIRED) !== 0;
+    if (!this.#pfnValid(pfn << 12n)) {
+      // No struct page (reached only where ghes.c has no pfn check: 7.3). The page is ignored;
+      // with MF_ACTION_REQUIRED the task that touched it is signalled (fixture 7.3/sea.txt).
+      this.#print(`Memory failure: ${p}: recovery action for non struct page pfn: Ignored`);
+      const cur = this.#processes.get(currentPid);
+      if (actionRequired && cur !== undefined && this.isAlive(currentPid)) {
+        this.#print(
+          `${p}: Sending SIGBUS to ${cur.comm}:${cur.pid} due to hardware memory corruption`,
+        );
+        this.#kill(cur.pid, 'SIGBUS BUS_MCEERR_AR', cur.vaddr);
+      }
+      return;
+    }
     if (this.#poisoned.has(pfn)) {
       this.#print(`Memory failure: ${p}: already hardware poisoned`);
       return;
@@ -579,7 +604,6 @@ export class GuestKernel implements Component<GuestKernelMessage> {
       this.#print(`Memory failure: ${p}: recovery action for free buddy page: Recovered`);
       return;
     }
-    const actionRequired = (flags & (1 << 1)) !== 0;
     for (const o of owners) {
       if ((actionRequired && o.pid === currentPid) || o.earlyKill) {
         this.#print(
@@ -669,9 +693,20 @@ export class GuestKernel implements Component<GuestKernelMessage> {
   }
 }
 
-/** round_jiffies_relative() makes a 100 ms poll tick about once a second (measured, §14). */
-export function pollPeriodNs(intervalMs: number): number {
-  return Math.max(1000, Math.ceil(intervalMs / 1000) * 1000) * MS;
+/**
+ * Delay from `nowNs` (guest uptime) to a polled source's next poll: ghes_add_timer() passes
+ * `now + poll_interval` through round_jiffies_relative(), which rounds to a whole second —
+ * down when the remainder is under a quarter second, up otherwise — and keeps the unrounded
+ * time when rounding down would not be in the future. A 100 ms poll therefore runs at x.0,
+ * x.1 and x.2 s and then waits for the next second: about three polls a second, at most
+ * 0.8 s apart (linux-guest.md §14: effective period ≈ 1 s, later records consumed after
+ * 0.03–0.77 s). Whole-second granularity only (no per-CPU skew: one vCPU).
+ */
+export function pollDelayNs(nowNs: number, intervalMs: number): number {
+  const target = nowNs + Math.max(1, intervalMs) * MS;
+  const rem = target % SEC;
+  const rounded = rem < SEC / 4 ? target - rem : target - rem + SEC;
+  return (rounded > nowNs ? rounded : target) - nowNs;
 }
 
 export function le64(b: Uint8Array): bigint {

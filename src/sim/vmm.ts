@@ -18,6 +18,7 @@
 //   not acknowledge previous error"; on the SEA path the VM dies), arFallback 'fatal', and
 //   migration refused while a page is poisoned (MigrationPolicy 'refuse-while-poisoned').
 
+import { CodecError, hexToBytes } from '../codec/index.js';
 import type { GuestMemory } from '../engine/index.js';
 import {
   BusyPolicy,
@@ -75,6 +76,17 @@ export type VmmMessage =
       readonly sourceId: number;
       readonly report: MemoryErrorReport;
       readonly notify: boolean;
+    }
+  /**
+   * The same with the record's exact bytes (the real-guest harness's records, malformed ones
+   * included: the engine posts whatever block it is given). `hex` is the status block as hex
+   * digits, so the message stays plain JSON in traces, snapshots and JSON scenarios.
+   */
+  | {
+      readonly kind: 'post-bytes';
+      readonly sourceId: number;
+      readonly hex: string;
+      readonly notify: boolean;
     };
 
 export interface VmmDeps {
@@ -100,6 +112,18 @@ export interface VmmDeps {
 export function machineForProfile(machine: MachineConfig, profile: VmmProfile): MachineConfig {
   const policy = profile === 'qemu' ? BusyPolicy.Reject : BusyPolicy.Queue;
   return { ...machine, sources: machine.sources.map((s) => ({ ...s, policy })) };
+}
+
+/** A post-bytes message's record: hex digits, or SimError bad-message. */
+function recordBytes(hex: string): Uint8Array {
+  try {
+    return hexToBytes(hex, 'post-bytes record');
+  } catch (cause) {
+    if (!(cause instanceof CodecError)) throw cause;
+    throw new SimError(SimErrorCode.BadMessage, `Cannot post a record: ${cause.message}`, {
+      cause,
+    });
+  }
 }
 
 export class Vmm implements Component<VmmMessage>, Platform {
@@ -171,7 +195,10 @@ export class Vmm implements Component<VmmMessage>, Platform {
         return;
       }
       case 'post-record':
-        this.#postRecord(m.sourceId, m.report, m.notify);
+        this.#postBlock(m.sourceId, this.#deps.records.encodeMemoryRecord(m.report), m.notify);
+        return;
+      case 'post-bytes':
+        this.#postBlock(m.sourceId, recordBytes(m.hex), m.notify);
         return;
       case 'migrate':
         this.#migrate();
@@ -215,8 +242,7 @@ export class Vmm implements Component<VmmMessage>, Platform {
     });
   }
 
-  #postRecord(sourceId: number, report: MemoryErrorReport, notify: boolean): void {
-    const block = this.#deps.records.encodeMemoryRecord(report);
+  #postBlock(sourceId: number, block: Uint8Array, notify: boolean): void {
     try {
       this.engine.record(sourceId, block, { notify });
     } catch (error) {

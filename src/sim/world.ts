@@ -2,7 +2,7 @@
 // KVM → VMM → guest firmware → guest kernel. Addresses follow QEMU virt with -m 1G (RAM at
 // GPA 0x40000000) and the measured 7.2 blob placement (etc/hardware_errors at 0x7C410000).
 
-import { HestNotificationType } from '../codec/index.js';
+import { HestNotificationType, type KernelVersion } from '../codec/index.js';
 import {
   type GuestMemory,
   type MachineConfig,
@@ -51,6 +51,11 @@ export interface ArmWorldConfig {
   readonly vmm?: VmmProfile;
   readonly firmwareNoRecord?: boolean;
   readonly processes: readonly GuestProcess[];
+  /**
+   * The guest kernel to reproduce (default '6.1' = Debian 12's 6.1.192; '6.12', '7.3', or
+   * 'newer' = '7.3'): its acceptance rules, printk formats and memory_failure path.
+   */
+  readonly kernel?: KernelVersion;
 }
 
 /** Guest memory that remembers which pages were written, so it can be snapshotted. */
@@ -105,6 +110,9 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
   const region = memory.regions[0]!;
   const ram = [{ start: region.gpa, size: region.size }];
   const records = codecRecordPort({ ram });
+  // The guest's kernel version changes only what the guest reads and prints; the host keeps 6.1.
+  const guestRecords =
+    c.kernel === undefined ? records : codecRecordPort({ ram, kernel: c.kernel });
   const sources = new HostErrorSources();
   const stage2 = (gpa: bigint) =>
     gpa >= region.gpa && gpa < region.gpa + region.size
@@ -181,9 +189,10 @@ export function buildArmWorld(c: ArmWorldConfig): ArmWorld {
   const guest = sim.add(
     new GuestKernel(sim.context('guest.kernel'), {
       memory,
-      records,
+      records: guestRecords,
       processes: c.processes,
       cpu: 'hw.cpu0',
+      ...(c.kernel === undefined ? {} : { kernel: c.kernel }),
     }),
   );
   sim.add(
