@@ -65,6 +65,43 @@ function writeLe(value: bigint, size: number): Uint8Array {
   return out;
 }
 
+type Placements = Map<string, { gpa: bigint; size: number }>;
+
+function loaderFailed(index: number, cmd: LinkerLoaderCommand, why: string): never {
+  throw new EngineError(
+    EngineErrorCode.LoaderFailed,
+    `Cannot execute linker/loader command ${index} (${describeLinkerLoaderCommand(cmd)}): ${why}`,
+  );
+}
+
+function placementOf(
+  placed: Placements,
+  file: string,
+  index: number,
+  cmd: LinkerLoaderCommand,
+): { gpa: bigint; size: number } {
+  return placed.get(file) ?? loaderFailed(index, cmd, `${file} is not allocated`);
+}
+
+function inFile(
+  placed: Placements,
+  file: string,
+  offset: number,
+  size: number,
+  index: number,
+  cmd: LinkerLoaderCommand,
+): bigint {
+  const p = placementOf(placed, file, index, cmd);
+  if (offset < 0 || size < 0 || offset + size > p.size) {
+    loaderFailed(
+      index,
+      cmd,
+      `${size} bytes at offset ${offset} are outside ${file} (${p.size} bytes)`,
+    );
+  }
+  return p.gpa + BigInt(offset);
+}
+
 /**
  * Runs `script` against `memory`. `files` are the fw_cfg files (read-only blobs); `onWritePointer`
  * receives each WRITE_POINTER (the VMM side of the fw_cfg DMA write). Returns where things went.
@@ -76,53 +113,43 @@ export function runLinkerLoader(
   allocate: FirmwareAllocator,
   onWritePointer: (write: WritePointerWrite) => void = () => {},
 ): FirmwareRun {
-  const placed = new Map<string, { gpa: bigint; size: number }>();
+  const placed: Placements = new Map();
   const writes: WritePointerWrite[] = [];
-  script.forEach((cmd, index) => {
-    const fail = (why: string): never => {
-      throw new EngineError(
-        EngineErrorCode.LoaderFailed,
-        `Cannot execute linker/loader command ${index} (${describeLinkerLoaderCommand(cmd)}): ${why}`,
-      );
-    };
-    const placement = (file: string) => placed.get(file) ?? fail(`${file} is not allocated`);
-    const inFile = (file: string, offset: number, size: number) => {
-      const p = placement(file);
-      if (offset < 0 || size < 0 || offset + size > p.size) {
-        fail(`${size} bytes at offset ${offset} are outside ${file} (${p.size} bytes)`);
-      }
-      return p.gpa + BigInt(offset);
-    };
+  for (let index = 0; index < script.length; index++) {
+    const cmd = script[index]!;
     try {
       switch (cmd.command) {
         case LinkerLoaderCommandType.Allocate: {
           const c = cmd as Extract<LinkerLoaderCommand, { command: 1 }>;
-          const blob = files.get(c.file) ?? fail(`no fw_cfg file ${c.file}`);
+          const blob = files.get(c.file) ?? loaderFailed(index, cmd, `no fw_cfg file ${c.file}`);
           if (c.align === 0 || (c.align & (c.align - 1)) !== 0)
-            fail(`align ${c.align} is not a power of 2`);
-          if (placed.has(c.file)) fail(`${c.file} is already allocated`);
+            loaderFailed(index, cmd, `align ${c.align} is not a power of 2`);
+          if (placed.has(c.file)) loaderFailed(index, cmd, `${c.file} is already allocated`);
           const gpa = allocate(c.file, blob.length, c.align, c.zone);
-          if (gpa % BigInt(c.align) !== 0n) fail(`allocator returned an unaligned address`);
+          if (gpa % BigInt(c.align) !== 0n)
+            loaderFailed(index, cmd, `allocator returned an unaligned address`);
           memory.write(gpa, blob);
           placed.set(c.file, { gpa, size: blob.length });
           break;
         }
         case LinkerLoaderCommandType.AddPointer: {
           const c = cmd as Extract<LinkerLoaderCommand, { command: 2 }>;
-          if (!SIZES.has(c.size)) fail(`pointer size ${c.size} is not 1, 2, 4 or 8`);
-          const at = inFile(c.destFile, c.offset, c.size);
-          const base = placement(c.srcFile).gpa;
+          if (!SIZES.has(c.size))
+            loaderFailed(index, cmd, `pointer size ${c.size} is not 1, 2, 4 or 8`);
+          const at = inFile(placed, c.destFile, c.offset, c.size, index, cmd);
+          const base = placementOf(placed, c.srcFile, index, cmd).gpa;
           const value = readLe(memory.read(at, c.size), c.size) + base;
-          if (value >= 1n << BigInt(8 * c.size)) fail(`pointer overflows ${c.size} bytes`);
+          if (value >= 1n << BigInt(8 * c.size))
+            loaderFailed(index, cmd, `pointer overflows ${c.size} bytes`);
           memory.write(at, writeLe(value, c.size));
           break;
         }
         case LinkerLoaderCommandType.AddChecksum: {
           const c = cmd as Extract<LinkerLoaderCommand, { command: 3 }>;
-          const start = inFile(c.file, c.start, c.length);
-          const at = inFile(c.file, c.offset, 1);
+          const start = inFile(placed, c.file, c.start, c.length, index, cmd);
+          const at = inFile(placed, c.file, c.offset, 1, index, cmd);
           if (c.offset < c.start || c.offset >= c.start + c.length) {
-            fail('checksum byte is outside the summed range');
+            loaderFailed(index, cmd, 'checksum byte is outside the summed range');
           }
           const bytes = memory.read(start, c.length);
           let sum = 0;
@@ -133,9 +160,11 @@ export function runLinkerLoader(
         }
         case LinkerLoaderCommandType.WritePointer: {
           const c = cmd as Extract<LinkerLoaderCommand, { command: 4 }>;
-          if (!SIZES.has(c.size)) fail(`pointer size ${c.size} is not 1, 2, 4 or 8`);
-          const value = placement(c.srcFile).gpa + BigInt(c.srcOffset);
-          if (value >= 1n << BigInt(8 * c.size)) fail(`pointer overflows ${c.size} bytes`);
+          if (!SIZES.has(c.size))
+            loaderFailed(index, cmd, `pointer size ${c.size} is not 1, 2, 4 or 8`);
+          const value = placementOf(placed, c.srcFile, index, cmd).gpa + BigInt(c.srcOffset);
+          if (value >= 1n << BigInt(8 * c.size))
+            loaderFailed(index, cmd, `pointer overflows ${c.size} bytes`);
           const w = { file: c.destFile, offset: c.dstOffset, bytes: writeLe(value, c.size) };
           writes.push(w);
           onWritePointer(w);
@@ -147,8 +176,8 @@ export function runLinkerLoader(
       }
     } catch (cause) {
       if (cause instanceof EngineError && cause.code === EngineErrorCode.LoaderFailed) throw cause;
-      fail(cause instanceof Error ? cause.message : String(cause));
+      loaderFailed(index, cmd, cause instanceof Error ? cause.message : String(cause));
     }
-  });
+  }
   return { placements: placed, writePointers: writes };
 }

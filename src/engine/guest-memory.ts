@@ -111,49 +111,63 @@ export function validateRegions(regions: readonly RamRegion[]): void {
   }
 }
 
+// Little-endian integers are assembled byte by byte: a DataView per access costs more than the
+// access (allocation and GC on the record/ack hot path).
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+function u64At(b: Uint8Array, at: number): bigint {
+  const lo = u32At(b, at);
+  const hi = u32At(b, at + 4);
+  return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export function readU64(mem: GuestMemory, gpa: bigint): bigint {
   if (mem.readU64 !== undefined) return mem.readU64(gpa);
-  const b = mem.read(gpa, 8);
-  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  return u64At(mem.read(gpa, 8), 0);
 }
 
 export function readU32(mem: GuestMemory, gpa: bigint): number {
-  const b = mem.read(gpa, 4);
-  return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  return u32At(mem.read(gpa, 4), 0);
 }
 
 export function writeU64(mem: GuestMemory, gpa: bigint, value: bigint): void {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
-  mem.write(gpa, b);
+  SCRATCH_VIEW.setBigUint64(0, BigInt.asUintN(64, value), true);
+  mem.write(gpa, SCRATCH.slice());
 }
 
 export function writeU32(mem: GuestMemory, gpa: bigint, value: number): void {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, value >>> 0, true);
-  mem.write(gpa, b);
-}
-
-function readU64Slow(mem: GuestMemory, gpa: bigint): bigint {
-  const b = mem.read(gpa, 8);
-  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  const v = value >>> 0;
+  mem.write(gpa, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24));
 }
 
 const PAGE_SHIFT = 12;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 
 /**
  * Guest RAM held in memory, one 4 KiB page at a time, allocated on first write (unwritten bytes
  * read as zero). Gigabytes of guest RAM cost nothing until touched.
+ *
+ * Addresses below 2^53 are handled as numbers (no bigint arithmetic per access); anything else,
+ * and every access that is not RAM, goes through requireRam() and its errors.
  */
 export class SparseGuestMemory implements GuestMemory {
   readonly regions: readonly RamRegion[];
   private readonly pages = new Map<number, Uint8Array>();
-  private readonly views = new Map<number, DataView>();
+  /** [start, end) of each region as numbers, or null when one does not fit in 2^53. */
+  private readonly spans: readonly number[] | null;
 
   constructor(regions: readonly RamRegion[]) {
     validateRegions(regions);
     this.regions = regions.map((r) => ({ ...r }));
+    const spans: number[] = [];
+    for (const r of this.regions) spans.push(Number(r.gpa), Number(r.gpa + r.size));
+    this.spans = this.regions.every((r) => r.gpa + r.size <= MAX_SAFE) ? spans : null;
   }
 
   /** One 1 GiB region at GPA 0x40000000 (QEMU `virt` with `-m 1G`), HVA 0x7f0000000000. */
@@ -175,23 +189,78 @@ export class SparseGuestMemory implements GuestMemory {
     return this.pages.size;
   }
 
-  readU64(gpa: bigint): bigint {
-    const off = Number(gpa & BigInt(PAGE_SIZE - 1));
-    if (off > PAGE_SIZE - 8) return readU64Slow(this, gpa);
-    requireRam(this.regions, gpa, 8, 'guest memory');
-    const key = Number(gpa >> BigInt(PAGE_SHIFT));
-    let view = this.views.get(key);
-    if (view === undefined) {
-      const p = this.pages.get(key);
-      if (p === undefined) return 0n;
-      view = new DataView(p.buffer, p.byteOffset, p.byteLength);
-      this.views.set(key, view);
+  /** `gpa` as a number when `[gpa, gpa+length)` is RAM; otherwise requireRam() throws. */
+  private address(gpa: bigint, length: number): number {
+    const spans = this.spans;
+    if (
+      spans !== null &&
+      typeof gpa === 'bigint' &&
+      gpa >= 0n &&
+      gpa <= MAX_SAFE &&
+      Number.isSafeInteger(length) &&
+      length >= 0
+    ) {
+      const a = Number(gpa);
+      for (let i = 0; i < spans.length; i += 2) {
+        if (a >= spans[i]! && a + length <= spans[i + 1]!) return a;
+      }
     }
-    return view.getBigUint64(off, true);
+    requireRam(this.regions, gpa, length, 'guest memory');
+    // requireRam accepted what the fast check did not (a region beyond 2^53): bigint pages.
+    return Number.NaN;
+  }
+
+  readU64(gpa: bigint): bigint {
+    const a = this.address(gpa, 8);
+    if (Number.isNaN(a)) return u64At(this.readSlow(gpa, 8), 0);
+    const off = a % PAGE_SIZE;
+    if (off > PAGE_SIZE - 8) return u64At(this.read(gpa, 8), 0);
+    const p = this.pages.get((a - off) / PAGE_SIZE);
+    return p === undefined ? 0n : u64At(p, off);
   }
 
   read(gpa: bigint, length: number): Uint8Array {
-    requireRam(this.regions, gpa, length, 'guest memory');
+    const a = this.address(gpa, length);
+    if (Number.isNaN(a)) return this.readSlow(gpa, length);
+    const out = new Uint8Array(length);
+    let off = a % PAGE_SIZE;
+    let page = (a - off) / PAGE_SIZE;
+    let done = 0;
+    while (done < length) {
+      const n = Math.min(PAGE_SIZE - off, length - done);
+      const p = this.pages.get(page);
+      if (p !== undefined) out.set(p.subarray(off, off + n), done);
+      done += n;
+      page++;
+      off = 0;
+    }
+    return out;
+  }
+
+  write(gpa: bigint, bytes: Uint8Array): void {
+    const a = this.address(gpa, bytes.length);
+    if (Number.isNaN(a)) {
+      this.writeSlow(gpa, bytes);
+      return;
+    }
+    let off = a % PAGE_SIZE;
+    let page = (a - off) / PAGE_SIZE;
+    let done = 0;
+    while (done < bytes.length) {
+      const n = Math.min(PAGE_SIZE - off, bytes.length - done);
+      let p = this.pages.get(page);
+      if (p === undefined) {
+        p = new Uint8Array(PAGE_SIZE);
+        this.pages.set(page, p);
+      }
+      p.set(bytes.subarray(done, done + n), off);
+      done += n;
+      page++;
+      off = 0;
+    }
+  }
+
+  private readSlow(gpa: bigint, length: number): Uint8Array {
     const out = new Uint8Array(length);
     let done = 0;
     let page = Number(gpa >> BigInt(PAGE_SHIFT));
@@ -207,8 +276,7 @@ export class SparseGuestMemory implements GuestMemory {
     return out;
   }
 
-  write(gpa: bigint, bytes: Uint8Array): void {
-    requireRam(this.regions, gpa, bytes.length, 'guest memory');
+  private writeSlow(gpa: bigint, bytes: Uint8Array): void {
     let done = 0;
     let page = Number(gpa >> BigInt(PAGE_SHIFT));
     let off = Number(gpa & BigInt(PAGE_SIZE - 1));

@@ -35,7 +35,8 @@ import {
 /** Offsets inside a GHES/GHESv2 entry of the two address fields (GAS + 4). */
 export const GHES_STATUS_ADDRESS_FIELD = 24;
 export const GHES_READ_ACK_ADDRESS_FIELD = 68;
-const HEST_ENTRIES_OFFSET = 40;
+/** Offset of the first error source entry in the HEST (36-byte header + Error Source Count). */
+export const HEST_ENTRIES_OFFSET = 40;
 
 export interface MachineLayout {
   readonly config: MachineConfig;
@@ -96,8 +97,33 @@ export function buildHest(
   return encodeHest(hest, { checksum });
 }
 
-export function buildMachineLayout(config: MachineConfig): MachineLayout {
-  const sources = resolveSources(config);
+/**
+ * What layouts of one configuration share: everything in a MachineLayout is a pure function of
+ * the resolved sources, so it is built once per configuration, with the firmware files and the
+ * linked HESTs derived from it.
+ */
+interface LayoutShared {
+  readonly layout: MachineLayout;
+  readonly firmware: Map<number, FirmwareFiles>;
+  readonly linkedHests: Map<bigint, Uint8Array>;
+}
+
+const SHARED_LIMIT = 64;
+const sharedByKey = new Map<string, LayoutShared>();
+const sharedOf = new WeakMap<MachineLayout, LayoutShared>();
+
+/** Every field of every resolved source and the layout, types kept apart (`1` vs `1n` vs `"1"`). */
+function layoutKey(layout: string, sources: readonly ResolvedSource[]): string {
+  let key = JSON.stringify(layout);
+  for (const s of sources) {
+    key += '|';
+    for (const v of Object.values(s))
+      key += typeof v === 'bigint' ? `${v}n,` : `${JSON.stringify(v)},`;
+  }
+  return key;
+}
+
+function layoutFrom(config: MachineConfig, sources: readonly ResolvedSource[]): MachineLayout {
   const blob = blobLayout(sources);
   const offsets: number[] = [];
   let at = HEST_ENTRIES_OFFSET;
@@ -115,6 +141,43 @@ export function buildMachineLayout(config: MachineConfig): MachineLayout {
     writePointerFile:
       config.layout === PointerLayout.HestAddr ? HEST_ADDR_FILE : HARDWARE_ERRORS_ADDR_FILE,
   };
+}
+
+/**
+ * The layout of `config`. Layouts of equal configurations share their sources and byte arrays
+ * (built once): treat them as read-only.
+ */
+export function buildMachineLayout(config: MachineConfig): MachineLayout {
+  const sources = resolveSources(config);
+  const key = layoutKey(config.layout, sources);
+  let shared = sharedByKey.get(key);
+  if (shared === undefined) {
+    shared = { layout: layoutFrom(config, sources), firmware: new Map(), linkedHests: new Map() };
+    if (sharedByKey.size >= SHARED_LIMIT) sharedByKey.clear();
+    sharedByKey.set(key, shared);
+    sharedOf.set(shared.layout, shared);
+  }
+  if (shared.layout.config === config) return shared.layout;
+  const layout = { ...shared.layout, config };
+  sharedOf.set(layout, shared);
+  return layout;
+}
+
+/**
+ * The HEST as the firmware leaves it for `etc/hardware_errors` at `base`: addresses patched and
+ * the checksum computed (what the engine compares a HEST it is pointed at with).
+ */
+export function linkedHest(layout: MachineLayout, base: bigint): Uint8Array {
+  const shared = sharedOf.get(layout);
+  let hest = shared?.linkedHests.get(base);
+  if (hest === undefined) {
+    hest = buildHest(layout.sources, layout.blob, base, 'compute');
+    if (shared !== undefined) {
+      if (shared.linkedHests.size >= SHARED_LIMIT) shared.linkedHests.clear();
+      shared.linkedHests.set(base, hest);
+    }
+  }
+  return hest;
 }
 
 export interface GhesLoaderCommands {
@@ -173,8 +236,23 @@ export interface FirmwareFiles {
  * A minimal, self-contained boot: `etc/acpi/tables` holding just the HEST at `hestOffset`
  * (default 0), `etc/hardware_errors`, and the script ALLOCATE tables, ALLOCATE blob, then the
  * GHES commands. The simulator uses this; QEMU's own script has the other tables around it.
+ * Built once per configuration and offset: the files and script are shared, treat them as
+ * read-only (the firmware copies the files into guest memory).
  */
 export function minimalFirmwareFiles(layout: MachineLayout, hestOffset = 0): FirmwareFiles {
+  const shared = sharedOf.get(layout);
+  let fw = shared?.firmware.get(hestOffset);
+  if (fw === undefined) {
+    fw = firmwareFilesOf(layout, hestOffset);
+    if (shared !== undefined) {
+      if (shared.firmware.size >= SHARED_LIMIT) shared.firmware.clear();
+      shared.firmware.set(hestOffset, fw);
+    }
+  }
+  return fw;
+}
+
+function firmwareFilesOf(layout: MachineLayout, hestOffset: number): FirmwareFiles {
   const tables = new Uint8Array(hestOffset + layout.hest.length);
   tables.set(layout.hest, hestOffset);
   const ghes = ghesLoaderCommands(layout, hestOffset);

@@ -38,10 +38,11 @@ import {
   PointerLayout,
 } from './machine-config.js';
 import {
-  buildHest,
   buildMachineLayout,
   GHES_READ_ACK_ADDRESS_FIELD,
   GHES_STATUS_ADDRESS_FIELD,
+  HEST_ENTRIES_OFFSET,
+  linkedHest,
   type MachineLayout,
 } from './machine-layout.js';
 import { memoryErrorRecord } from './memory-record.js';
@@ -211,6 +212,7 @@ export interface EngineSnapshot {
 }
 
 const hx = (v: bigint) => `0x${v.toString(16)}`;
+const U64_MAX = (1n << 64n) - 1n;
 
 const tagOf = (p: PendingRecord): { tag?: string } => (p.tag === undefined ? {} : { tag: p.tag });
 
@@ -253,6 +255,9 @@ export class RasEngine {
   readonly migrationPolicy: MigrationPolicy;
   private readonly channels: GhesChannel[];
   private readonly byId = new Map<number, GhesChannel>();
+  /** SIGBUS candidates: SEA sources (AR), asynchronous sources in preference order (AO). */
+  private readonly seaChannels: readonly GhesChannel[];
+  private readonly asyncChannels: readonly GhesChannel[];
   private link: LinkState | null = null;
   private region: ErrorRegion | null = null;
   private readonly poison = new Map<bigint, PoisonedPage>();
@@ -292,6 +297,12 @@ export class RasEngine {
       (s, i) => new GhesChannel(s, this.layout.blob.sources[i]!),
     );
     for (const c of this.channels) this.byId.set(c.id, c);
+    this.seaChannels = this.channels.filter(
+      (c) => c.source.notification === HestNotificationType.ArmSea,
+    );
+    this.asyncChannels = ASYNC_PREFERENCE.flatMap((n) =>
+      this.channels.filter((c) => c.source.notification === n),
+    );
     for (const s of this.layout.sources) {
       if (s.notification === HestNotificationType.ArmSei) {
         this.platform.report({
@@ -373,6 +384,8 @@ export class RasEngine {
       );
     }
     const bytes = this.memory.read(hestGpa, size);
+    const base0 = this.linkedBaseOf(bytes);
+    if (base0 !== undefined) return { base: base0, hest: hestGpa };
     let statusAddr: bigint;
     try {
       const hest = decodeHest(bytes);
@@ -389,7 +402,7 @@ export class RasEngine {
     }
     const base = statusAddr - BigInt(this.layout.blob.sources[0]!.slot);
     // Everything but the checksum must be what the engine would build for this base.
-    const expected = buildHest(this.layout.sources, this.layout.blob, base, 'compute');
+    const expected = linkedHest(this.layout, base);
     for (let i = 0; i < size; i++) {
       if (i !== 9 && bytes[i] !== expected[i]) {
         const field = this.describeHestOffset(i);
@@ -401,6 +414,27 @@ export class RasEngine {
       }
     }
     return { base, hest: hestGpa };
+  }
+
+  /**
+   * The base of `etc/hardware_errors` when `bytes` are, but for the checksum, the HEST laid out
+   * for the base its first error status address implies: the common case, decided without
+   * decoding. Anything else (undefined) goes through the decoder and its messages.
+   */
+  private linkedBaseOf(bytes: Uint8Array): bigint | undefined {
+    const at = HEST_ENTRIES_OFFSET + GHES_STATUS_ADDRESS_FIELD;
+    if (bytes.length < at + 8) return undefined;
+    let statusAddr = 0n;
+    for (let i = 7; i >= 0; i--) statusAddr = (statusAddr << 8n) | BigInt(bytes[at + i]!);
+    const base = statusAddr - BigInt(this.layout.blob.sources[0]!.slot);
+    // Only bases whose addresses fit the table's u64 fields (the layout at base 0 encoded).
+    if (base < 0n || base + BigInt(this.layout.blob.size) > U64_MAX) return undefined;
+    const expected = linkedHest(this.layout, base);
+    if (expected.length !== bytes.length) return undefined;
+    for (let i = 0; i < bytes.length; i++) {
+      if (i !== 9 && bytes[i] !== expected[i]) return undefined;
+    }
+    return base;
   }
 
   /**
@@ -525,8 +559,19 @@ export class RasEngine {
     const c = this.channel(sourceId);
     c.checkRecord(block);
     const region = this.requireRegion(sourceId);
+    return this.enqueue(c, region, block.slice(), options);
+  }
+
+  /** record() once the block is checked and owned by the engine (a copy no caller holds). */
+  private enqueue(
+    c: GhesChannel,
+    region: ErrorRegion,
+    block: Uint8Array,
+    options: RecordOptions,
+  ): RecordOutcome {
+    const sourceId = c.id;
     const pending: PendingRecord = {
-      block: block.slice(),
+      block,
       vcpu: options.vcpu ?? 0,
       el: options.el ?? 0,
       ...(options.tag === undefined ? {} : { tag: options.tag }),
@@ -717,9 +762,7 @@ export class RasEngine {
         ? this.arFallbackAction(vcpu, message, gpa)
         : this.warn('ao-not-linked', message, 'remembered', gpa);
     }
-    const candidates = ar
-      ? this.channels.filter((c) => c.source.notification === HestNotificationType.ArmSea)
-      : ASYNC_PREFERENCE.flatMap((n) => this.channels.filter((c) => c.source.notification === n));
+    const candidates = ar ? this.seaChannels : this.asyncChannels;
     if (candidates.length === 0) {
       const message = `Hardware memory error (${kind}) at GPA ${hx(gpa)}: no ${ar ? 'SEA' : 'asynchronous'} error source to report it`;
       return ar
@@ -742,7 +785,8 @@ export class RasEngine {
       blockLength: chosen.source.blockLength,
     });
     try {
-      const out = this.record(chosen.id, block, { vcpu, el, tag });
+      chosen.checkRecord(block);
+      const out = this.enqueue(chosen, region, block, { vcpu, el, tag });
       const action = out.status === 'posted' ? 'recorded' : out.status;
       return { action, gpa, sourceId: chosen.id };
     } catch (error) {
