@@ -219,6 +219,54 @@ describe('vras decode, encode and lint', { concurrency: true }, () => {
     assert.equal(back.stdout.trim(), hexOf(body));
   });
 
+  it('vras encode names a missing object or field by its JSON path for every document kind', async () => {
+    const body = join(dir, 'memory-body.bin');
+    writeFileSync(body, readFileSync(QMP_PAYLOAD).subarray(92));
+    // biome-ignore lint/suspicious/noExplicitAny: a decoded JSON document, edited in place
+    const cases: [string[], (value: Record<string, any>) => void, RegExp][] = [
+      [
+        [QMP_PAYLOAD],
+        (v) => delete v.entries[0].body,
+        /^vras: Cannot encode standard input: Cannot encode ghes-status-block: value\.entries\[0\]\.body is missing$/m,
+      ],
+      [
+        [QMP_PAYLOAD],
+        (v) => delete v.entries[0].body.validationBits,
+        /ghes-status-block: value\.entries\[0\]\.body\.validationBits is missing at output offset 0x5c$/m,
+      ],
+      [[QEMU_HEST], (v) => delete v.header, /hest: value\.header is missing$/m],
+      [
+        [QEMU_HEST],
+        (v) => delete v.sources[1].notification,
+        /hest: value\.sources\[1\]\.notification is missing$/m,
+      ],
+      [
+        [cperRecordFile()],
+        (v) => delete v.sections[0].body,
+        /cper-record: value\.sections\[0\]\.body is missing$/m,
+      ],
+      [
+        [body, '--section', 'memory'],
+        (v) => delete v.body.physicalAddress,
+        /section: value\.body\.physicalAddress is missing at output offset 0x10$/m,
+      ],
+      [[body, '--section', 'memory'], (v) => delete v.body, /section: value\.body is missing$/m],
+    ];
+    await Promise.all(
+      cases.map(async ([input, remove, message]) => {
+        const json = await vras(['decode', ...input, '--format', 'json']);
+        assert.equal(json.code, 0, json.stderr);
+        const doc = JSON.parse(json.stdout);
+        remove(doc.value);
+        const r = await vras(['encode', '-'], JSON.stringify(doc));
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, message);
+        assert.doesNotMatch(r.stderr, /Cannot read properties/);
+        noStack(r);
+      }),
+    );
+  });
+
   it('vras decode and encode fail with the structure and offset, never a stack trace', async () => {
     const cut = join(dir, 'cut-hest.bin');
     writeFileSync(cut, readFileSync(QEMU_HEST).subarray(0, 60));

@@ -22,6 +22,7 @@ import {
   hex,
   isGuid,
   type SectionBody,
+  withJsonPaths,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
 import { CliError, writeOutput } from './io.js';
@@ -52,29 +53,49 @@ function readText(path: string): string {
 export function encodeDocument(text: string): Uint8Array {
   const doc = fromJson(text);
   const value = doc.value as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null) {
-    throw new CliError(`Cannot encode ${doc.kind}: "value" must be an object`);
+  if (value === undefined || value === null) {
+    throw new CliError(`Cannot encode ${doc.kind}: value is missing`);
   }
+  if (typeof value !== 'object') {
+    throw new CliError(`Cannot encode ${doc.kind}: value must be an object`);
+  }
+  // Every encoder runs on a path-tracking view: a field the document lacks is reported by its
+  // JSON path (`value.entries[0].body.validationBits is missing`), whichever encoder reads it.
   switch (doc.kind) {
-    case 'hest': {
-      const hest = value as unknown as DecodedHest;
-      // A table whose checksum was wrong when decoded keeps its byte, so the round trip holds.
-      return encodeHest(hest, { checksum: hest.checksumValid === false ? 'keep' : 'compute' });
-    }
+    case 'hest':
+      return withJsonPaths(value as unknown as DecodedHest, 'value', 'hest', (hest) =>
+        // A table whose checksum was wrong when decoded keeps its byte, so the round trip holds.
+        encodeHest(hest, { checksum: hest.checksumValid === false ? 'keep' : 'compute' }),
+      );
     case 'ghes-status-block':
-      return encodeGhesStatusBlock(value as unknown as GhesStatusBlock);
+      return withJsonPaths(
+        value as unknown as GhesStatusBlock,
+        'value',
+        'ghes-status-block',
+        encodeGhesStatusBlock,
+      );
     case 'cper-record':
-      return encodeCperRecord(value as unknown as CperRecord);
+      return withJsonPaths(
+        value as unknown as CperRecord,
+        'value',
+        'cper-record',
+        encodeCperRecord,
+      );
     case 'section': {
       const guid = value.sectionType;
+      if (guid === undefined || guid === null) {
+        throw new CliError('Cannot encode section: value.sectionType is missing');
+      }
       if (!isGuid(guid)) {
         throw new CliError(
-          `Cannot encode section: "sectionType" must be a lower-case GUID, got ${JSON.stringify(guid)}`,
+          `Cannot encode section: value.sectionType must be a lower-case GUID, got ${JSON.stringify(guid)}`,
         );
       }
-      const w = new ByteWriter('section', 256);
-      encodeSectionBody(w, guid, value.body as SectionBody);
-      return w.toBytes();
+      return withJsonPaths(value, 'value', 'section', (v) => {
+        const w = new ByteWriter('section', 256);
+        encodeSectionBody(w, guid, v.body as SectionBody);
+        return w.toBytes();
+      });
     }
     default:
       throw new CliError(
@@ -104,7 +125,11 @@ export async function run(argv: string[]): Promise<number> {
     bytes = encodeDocument(readText(path));
   } catch (error) {
     if (error instanceof CodecError) {
-      const where = error.field === undefined ? '' : ` (field ${error.field})`;
+      // A JSON path is already in the message; a writer field name is not.
+      const where =
+        error.field === undefined || error.field.startsWith('value')
+          ? ''
+          : ` (field ${error.field})`;
       throw new CliError(
         `Cannot encode ${path === '-' ? 'standard input' : path}: ${error.message}${where}`,
         2,
@@ -114,13 +139,12 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     if (error instanceof TypeError) {
-      // A document missing a field the encoder needs.
+      // A malformed document the path tracking could not pin down (a string where an object
+      // belongs, say): still no stack trace.
       throw new CliError(
-        `Cannot encode ${path}: the document is missing a field (${error.message})`,
+        `Cannot encode ${path === '-' ? 'standard input' : path}: the document is malformed (${error.message})`,
         2,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
     throw error;

@@ -24,6 +24,7 @@ import {
   qemuHestBytes,
   qemuHestUnpatchedBytes,
   systemMemoryGas,
+  withJsonPaths,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
 import { CliError, writeOutput } from './io.js';
@@ -255,12 +256,11 @@ function buildFromConfig(path: string): Uint8Array {
   } catch (cause) {
     throw new CliError(`Cannot parse ${path} as JSON: ${(cause as Error).message}`, 2, { cause });
   }
-  const hest =
-    isObject(parsed) && parsed.schema !== undefined
-      ? (fromJson<Hest>(text, 'hest').value as Hest)
-      : hestFromConfig(parsed);
+  const isDocument = isObject(parsed) && parsed.schema !== undefined;
+  const hest = isDocument ? (fromJson<Hest>(text, 'hest').value as Hest) : hestFromConfig(parsed);
   try {
-    return encodeHest(hest);
+    // A vras/v1 document names a field it lacks by its JSON path (value.sources[0].…).
+    return isDocument ? withJsonPaths(hest, 'value', 'hest', encodeHest) : encodeHest(hest);
   } catch (error) {
     if (error instanceof CodecError) {
       throw new CliError(`Cannot build the HEST from ${path}: ${error.message}`, 2, {

@@ -59,12 +59,20 @@ export function readAcpiTableHeader(r: ByteReader): AcpiTableHeader {
   };
 }
 
-/** Writes the header as given (length and checksum included): a fragment, not a table. */
-export function writeAcpiTableHeader(w: ByteWriter, value: AcpiTableHeaderFields): void {
+/**
+ * Writes the header as given (length and checksum included): a fragment, not a table. With
+ * `computed`, its length and checksum are written instead of the value's (the fields are read
+ * straight from `value`, not from a copy, so a missing one is reported where it was read).
+ */
+export function writeAcpiTableHeader(
+  w: ByteWriter,
+  value: AcpiTableHeaderFields,
+  computed?: { readonly length: number; readonly checksum: number },
+): void {
   w.ascii(value.signature, 4, 'signature');
-  w.u32(value.length ?? 0, 'length');
+  w.u32(computed === undefined ? (value.length ?? 0) : computed.length, 'length');
   w.u8(value.revision, 'revision');
-  w.u8(value.checksum ?? 0, 'checksum');
+  w.u8(computed === undefined ? (value.checksum ?? 0) : computed.checksum, 'checksum');
   w.ascii(value.oemId, 6, 'oemId');
   w.ascii(value.oemTableId, 8, 'oemTableId');
   w.u32(value.oemRevision, 'oemRevision');
@@ -96,7 +104,7 @@ export function encodeAcpiTable(
 ): Uint8Array {
   const w = new ByteWriter(structure);
   const keep = options.checksum === 'keep';
-  writeAcpiTableHeader(w, { ...header, length: 0, checksum: keep ? (header.checksum ?? 0) : 0 });
+  writeAcpiTableHeader(w, header, { length: 0, checksum: keep ? (header.checksum ?? 0) : 0 });
   writeBody(w);
   w.patchU32(4, w.offset, 'length');
   const bytes = w.toBytes();

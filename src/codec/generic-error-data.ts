@@ -167,7 +167,9 @@ export function writeGenericErrorData(w: ByteWriter, e: GenericErrorDataEntry): 
   const v3 = e.revision >> 8 >= 3;
   if (v3 !== (e.timestamp !== undefined)) {
     throw new CodecError(
-      `Cannot encode ${STRUCTURE}: revision 0x${e.revision.toString(16)} ${v3 ? 'needs a timestamp (72-byte form)' : 'has no timestamp field (64-byte form)'}`,
+      v3
+        ? `Cannot encode ${STRUCTURE}: timestamp is missing: revision 0x${e.revision.toString(16)} has one (72-byte form)`
+        : `Cannot encode ${STRUCTURE}: revision 0x${e.revision.toString(16)} has no timestamp field (64-byte form)`,
       { code: CodecErrorCode.Invalid, structure: STRUCTURE, field: 'timestamp', offset: w.offset },
     );
   }

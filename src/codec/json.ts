@@ -67,3 +67,114 @@ export function fromJson<T = unknown>(text: string, kind?: string): JsonDocument
   }
   return d;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Missing fields in a JSON document. Encoders and the writer take typed values; a document from
+// JSON may lack any of them, and an encoder then either hands `undefined` to the writer ("is
+// missing", no path) or reads a property of a missing object (a TypeError). Rather than check
+// shapes per encoder, `withJsonPaths` runs an encoder on a view of the value that remembers the
+// JSON path of the property read last when it was absent, and turns either failure into a
+// CodecError naming that path: `value.entries[0].body.validationBits is missing`.
+
+/** A read of an absent property, as the JSON path from the document root. */
+interface PathTracker {
+  missing: string | undefined;
+  /** The object or array a property was read from last. */
+  lastObject: string;
+}
+
+const proxies = new WeakMap<object, unknown>();
+
+function isTracked(v: unknown): v is object {
+  // Typed arrays stay as they are: their accessors refuse a proxy receiver.
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !ArrayBuffer.isView(v) &&
+    (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)
+  );
+}
+
+function track<T>(value: T, path: string, tracker: PathTracker): T {
+  if (!isTracked(value)) return value;
+  const isArray = Array.isArray(value);
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof key === 'symbol') return v;
+      tracker.lastObject = path;
+      const child = isArray && /^(0|[1-9]\d*)$/.test(key) ? `${path}[${key}]` : `${path}.${key}`;
+      if (v === undefined || v === null) {
+        tracker.missing = child;
+        return v;
+      }
+      tracker.missing = undefined;
+      if (!isTracked(v)) return v;
+      let byPath = proxies.get(v) as Map<string, unknown> | undefined;
+      if (byPath === undefined) {
+        byPath = new Map();
+        proxies.set(v, byPath);
+      }
+      let p = byPath.get(child);
+      if (p === undefined) {
+        p = track(v, child, tracker);
+        byPath.set(child, p);
+      }
+      return p;
+    },
+  }) as T;
+}
+
+/**
+ * Runs `encode` on `value` (parsed JSON, found at `root` in its document) and reports a field
+ * the document lacks by its JSON path: a CodecError (code Invalid, `field` = the path) instead of
+ * the writer's path-less "is missing" or a TypeError from reading into a missing object.
+ *
+ * The cause is the last property read before the failure when that read found nothing (absent
+ * or null); a failure after a read that found a value is rethrown unchanged. The encoder's own
+ * reason stays in the message, so a failure that merely follows an absent optional field still
+ * says what went wrong. Only plain objects and arrays are tracked (typed arrays are used as is).
+ */
+export function withJsonPaths<T, R>(
+  value: T,
+  root: string,
+  structure: string,
+  encode: (value: T) => R,
+): R {
+  const tracker: PathTracker = { missing: undefined, lastObject: root };
+  try {
+    return encode(track(value, root, tracker));
+  } catch (error) {
+    // The read just before the failure found nothing: that absence is the cause. The encoder's
+    // own reason is kept unless it is the writer's path-less "is missing".
+    const missing = tracker.missing;
+    if (missing === undefined && error instanceof CodecError && !error.message.includes(root)) {
+      // Not an absent field (or one read from a copy): say where in the document it happened.
+      throw new CodecError(`${error.message} (in ${tracker.lastObject})`, {
+        code: error.code,
+        structure: error.structure,
+        ...(error.field === undefined ? {} : { field: error.field }),
+        ...(error.offset === undefined ? {} : { offset: error.offset }),
+        cause: error,
+      });
+    }
+    if (missing === undefined || !(error instanceof TypeError || error instanceof CodecError)) {
+      throw error;
+    }
+    const reason =
+      error instanceof CodecError && !/ is missing at offset /.test(error.message)
+        ? ` (${error.message})`
+        : '';
+    const offset = error instanceof CodecError ? error.offset : undefined;
+    throw new CodecError(
+      `Cannot encode ${structure}: ${missing} is missing${offset === undefined ? '' : ` at output offset 0x${offset.toString(16)}`}${reason}`,
+      {
+        code: CodecErrorCode.Invalid,
+        structure,
+        field: missing,
+        ...(offset === undefined ? {} : { offset }),
+        cause: error,
+      },
+    );
+  }
+}

@@ -113,9 +113,17 @@ describe('Platform Memory Error section', () => {
     );
   });
 
-  test('encodeMemoryErrorSection() refuses a half-present 80-byte tail', () => {
+  test('encodeMemoryErrorSection() refuses a half-present 80-byte tail, naming the missing field', () => {
     const { rankNumber: _r, ...partial } = memoryErrorSection();
-    assert.throws(() => encodeMemoryErrorSection(partial), RangeError);
+    assert.throws(
+      () => encodeMemoryErrorSection(partial),
+      (e: unknown) =>
+        e instanceof CodecError &&
+        e.code === CodecErrorCode.Invalid &&
+        e.field === 'rankNumber' &&
+        e.offset === 0 &&
+        /rankNumber is missing but extended, cardHandle, moduleHandle are given/.test(e.message),
+    );
   });
 
   test('encodeMemoryErrorSection() range-checks a u16 field with its offset', () => {

@@ -5,6 +5,7 @@
 // A body of 73..79 bytes decodes as the old form plus trailing bytes; 80 or more as the full form
 // plus trailing bytes; shorter bodies stay opaque (Linux: "error section length is too small").
 
+import { CodecError, CodecErrorCode } from '../errors.js';
 import { hex } from '../hex.js';
 import { ByteReader } from '../reader.js';
 import {
@@ -270,22 +271,22 @@ export function readMemoryErrorSection(r: ByteReader): MemoryErrorSection {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function isFullForm(s: MemoryErrorSection): boolean {
-  const present =
-    (s.extended === undefined ? 0 : 1) +
-    (s.rankNumber === undefined ? 0 : 1) +
-    (s.cardHandle === undefined ? 0 : 1) +
-    (s.moduleHandle === undefined ? 0 : 1);
-  if (present !== 0 && present !== 4) {
-    throw new RangeError(
-      `Cannot encode ${STRUCTURE}: extended, rankNumber, cardHandle and moduleHandle must be all present (80-byte form) or all absent (73-byte form)`,
+const FULL_FORM_FIELDS = ['extended', 'rankNumber', 'cardHandle', 'moduleHandle'] as const;
+
+function isFullForm(s: MemoryErrorSection, offset: number): boolean {
+  const absent = FULL_FORM_FIELDS.filter((f) => s[f] === undefined);
+  if (absent.length !== 0 && absent.length !== FULL_FORM_FIELDS.length) {
+    const present = FULL_FORM_FIELDS.filter((f) => s[f] !== undefined);
+    throw new CodecError(
+      `Cannot encode ${STRUCTURE}: ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} missing but ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} given: the 80-byte form needs all four, the 73-byte form none`,
+      { code: CodecErrorCode.Invalid, structure: STRUCTURE, field: absent[0]!, offset },
     );
   }
-  return present === 4;
+  return absent.length === 0;
 }
 
 export function writeMemoryErrorSection(w: ByteWriter, s: MemoryErrorSection): void {
-  const full = isFullForm(s);
+  const full = isFullForm(s, w.offset);
   w.u64(s.validationBits, 'validation bits');
   w.u64(s.errorStatus, 'error status');
   w.u64(s.physicalAddress, 'physical address');
