@@ -267,6 +267,35 @@ describe('vras decode, encode and lint', { concurrency: true }, () => {
     );
   });
 
+  it('vras inject --gedb-flags takes ghes_inject.py’s names as aliases of bits 0-2, listed in --help', async () => {
+    const hexLine = (r: Run): string => r.stdout.split('\n').find((l) => l.startsWith('hex '))!;
+    const args = (flags: string) => [
+      'inject',
+      'memory',
+      '--pa',
+      '0x40001000',
+      '--gedb-flags',
+      flags,
+      '--dry-run',
+    ];
+    const [script, acpi, help] = await Promise.all([
+      vras(args('recovered,prev-error,simulated')),
+      vras(args('primary,containment-warning,reset')),
+      vras(['inject', '--help']),
+    ]);
+    assert.equal(script.code, 0, script.stderr);
+    assert.equal(acpi.code, 0, acpi.stderr);
+    assert.equal(hexLine(script), hexLine(acpi));
+    // GEDE Flags is byte 20 + 23 = 43 of the block (ACPI 6.5 Table 18.13): 0x07.
+    assert.equal(hexLine(script).slice(4 + 2 * 43, 4 + 2 * 44), '07');
+    const single = await vras(args('simulated'));
+    assert.equal(hexLine(single).slice(4 + 2 * 43, 4 + 2 * 44), '04');
+    assert.match(
+      help.stdout,
+      /recovered = primary, prev-error = containment-warning, simulated = reset/,
+    );
+  });
+
   it('vras decode and encode fail with the structure and offset, never a stack trace', async () => {
     const cut = join(dir, 'cut-hest.bin');
     writeFileSync(cut, readFileSync(QEMU_HEST).subarray(0, 60));

@@ -43,6 +43,9 @@ record options (both templates): --error-severity recoverable|fatal|corrected|no
   --block-status uncorrectable|correctable|multi-uncorrectable|multi-correctable|N,
   --gen-err-valid-bits fru-id,fru-text,timestamp, --fru-id GUID, --fru-text TEXT (<= 20),
   --timestamp now|'YYYY-MM-DD HH:MM:SS' [--precise], --gedb-flags primary,...|N, --raw-data HEX
+  --gedb-flags names: primary, containment-warning, reset, threshold-exceeded,
+  resource-not-accessible, latent-error, propagated, overflow; ghes_inject.py's names are
+  aliases of bits 0-2: recovered = primary, prev-error = containment-warning, simulated = reset
 memory: --pa ADDR [--pa-mask M] [--error-type multi-bit-ecc|N] [--error-status S] [--node N]
   [--card N] [--module N] [--bank N] [--device N] [--row N] [--column N] [--bit-position N]
   [--mem-valid BITS]

@@ -145,6 +145,24 @@ export const GEDE_FLAG_NAMES: Readonly<Record<string, number>> = {
   overflow: SectionFlag.Overflow,
 };
 
+/**
+ * ghes_inject.py's `--gedb-flags` names (qmp_helper.py `GEDB_FLAGS_BITS`): bits 0–2 named after
+ * the CPER record-header flags (recovered, previous error, simulated). In the Generic Error Data
+ * Entry Flags byte those bits are primary, containment-warning and reset; the script would write
+ * them there (it parses the option but never applies it, qemu-vmm.md §19 item 14e). Accepted as
+ * aliases of the same bits.
+ */
+export const GEDE_FLAG_SCRIPT_ALIASES: Readonly<Record<string, number>> = {
+  recovered: SectionFlag.Primary,
+  'prev-error': SectionFlag.ContainmentWarning,
+  simulated: SectionFlag.Reset,
+};
+
+const GEDE_FLAG_INPUT_NAMES: Readonly<Record<string, number>> = {
+  ...GEDE_FLAG_NAMES,
+  ...GEDE_FLAG_SCRIPT_ALIASES,
+};
+
 const ARM_VALID_NAMES: Readonly<Record<string, number>> = {
   mpidr: ArmValid.Mpidr,
   affinity: ArmValid.AffinityLevel,
@@ -419,7 +437,7 @@ export function parseTemplate(
         break;
       case '--gedb-flags':
       case '--gede-flags':
-        g.gedeFlags = parseFlags(name, take(), GEDE_FLAG_NAMES, 8);
+        g.gedeFlags = parseFlags(name, take(), GEDE_FLAG_INPUT_NAMES, 8);
         break;
       case '--raw-data':
         g.rawData = concatBytes(takeAll().map((t) => parseBytes(name, t)));
