@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { CodecError } from './errors.js';
 import { ByteWriter } from './writer.js';
 
@@ -58,4 +59,37 @@ test('ByteWriter still says a value of the right type does not fit', () => {
   );
   rejects(() => w.u8(1.5, 'type'), /type = 1\.5 does not fit/, 0, 'type');
   rejects(() => w.u64(-1n, 'a'), /a = -1 does not fit \(0\.\.18446744073709551615\)/, 0, 'a');
+});
+
+test('ByteWriter stores every integer width in both byte orders as DataView does, patches included', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 0xffff }),
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.integer({ min: 0, max: 0xffff }),
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      fc.integer({ min: 0, max: 40 }),
+      (a16, a32, a64, p16, p32, pad) => {
+        // A small initial capacity so the writes also cross a buffer growth.
+        const w = new ByteWriter('x', 1);
+        w.zeros(pad, 'pad');
+        w.u16(a16, 'a').u32(a32, 'b').u64(a64, 'c').u16be(a16, 'd').u32be(a32, 'e');
+        w.u64be(a64, 'f').u32(0, 'g').u16(0, 'h');
+        w.patchU32(pad + 28, p32, 'g');
+        w.patchU16(pad + 32, p16, 'h');
+        const want = new DataView(new ArrayBuffer(pad + 34));
+        want.setUint16(pad, a16, true);
+        want.setUint32(pad + 2, a32, true);
+        want.setBigUint64(pad + 6, a64, true);
+        want.setUint16(pad + 14, a16, false);
+        want.setUint32(pad + 16, a32, false);
+        want.setBigUint64(pad + 20, a64, false);
+        want.setUint32(pad + 28, p32, true);
+        want.setUint16(pad + 32, p16, true);
+        assert.deepEqual(w.toBytes(), new Uint8Array(want.buffer));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

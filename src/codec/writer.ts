@@ -6,16 +6,19 @@ import { type Guid, guidToBytes } from './guid.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
+// Integers are stored byte by byte and u64s through one shared scratch DataView: a DataView per
+// writer costs more than most encodes (every record, section body and table builds a writer).
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
 export class ByteWriter {
   readonly structure: string;
   private buf: Uint8Array;
-  private view: DataView;
   private len = 0;
 
   constructor(structure: string, initialCapacity = 256) {
     this.structure = structure;
     this.buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buf.buffer);
   }
 
   /** Number of bytes written so far (the offset of the next byte). */
@@ -31,7 +34,38 @@ export class ByteWriter {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+  }
+
+  private put16(at: number, v: number, littleEndian: boolean): void {
+    const b = this.buf;
+    if (littleEndian) {
+      b[at] = v & 0xff;
+      b[at + 1] = v >>> 8;
+    } else {
+      b[at] = v >>> 8;
+      b[at + 1] = v & 0xff;
+    }
+  }
+
+  private put32(at: number, v: number, littleEndian: boolean): void {
+    const b = this.buf;
+    if (littleEndian) {
+      b[at] = v & 0xff;
+      b[at + 1] = (v >>> 8) & 0xff;
+      b[at + 2] = (v >>> 16) & 0xff;
+      b[at + 3] = v >>> 24;
+    } else {
+      b[at] = v >>> 24;
+      b[at + 1] = (v >>> 16) & 0xff;
+      b[at + 2] = (v >>> 8) & 0xff;
+      b[at + 3] = v & 0xff;
+    }
+  }
+
+  private put64(at: number, v: bigint, littleEndian: boolean): void {
+    SCRATCH_VIEW.setBigUint64(0, v, littleEndian);
+    const b = this.buf;
+    for (let i = 0; i < 8; i++) b[at + i] = SCRATCH[i]!;
   }
 
   private range(field: string, value: number | bigint, max: number | bigint): never {
@@ -72,7 +106,7 @@ export class ByteWriter {
   u16(value: number, field: string): this {
     this.checkInt(value, 0xffff, field);
     this.ensure(2);
-    this.view.setUint16(this.len, value, true);
+    this.put16(this.len, value, true);
     this.len += 2;
     return this;
   }
@@ -80,7 +114,7 @@ export class ByteWriter {
   u32(value: number, field: string): this {
     this.checkInt(value, 0xffffffff, field);
     this.ensure(4);
-    this.view.setUint32(this.len, value, true);
+    this.put32(this.len, value, true);
     this.len += 4;
     return this;
   }
@@ -88,7 +122,7 @@ export class ByteWriter {
   u64(value: bigint, field: string): this {
     this.checkBig(value, field);
     this.ensure(8);
-    this.view.setBigUint64(this.len, value, true);
+    this.put64(this.len, value, true);
     this.len += 8;
     return this;
   }
@@ -96,7 +130,7 @@ export class ByteWriter {
   u16be(value: number, field: string): this {
     this.checkInt(value, 0xffff, field);
     this.ensure(2);
-    this.view.setUint16(this.len, value, false);
+    this.put16(this.len, value, false);
     this.len += 2;
     return this;
   }
@@ -104,7 +138,7 @@ export class ByteWriter {
   u32be(value: number, field: string): this {
     this.checkInt(value, 0xffffffff, field);
     this.ensure(4);
-    this.view.setUint32(this.len, value, false);
+    this.put32(this.len, value, false);
     this.len += 4;
     return this;
   }
@@ -112,7 +146,7 @@ export class ByteWriter {
   u64be(value: bigint, field: string): this {
     this.checkBig(value, field);
     this.ensure(8);
-    this.view.setBigUint64(this.len, value, false);
+    this.put64(this.len, value, false);
     this.len += 8;
     return this;
   }
@@ -198,13 +232,13 @@ export class ByteWriter {
   /** Overwrites a u16 already written at `at` (for counts known only at the end). */
   patchU16(at: number, value: number, field: string): void {
     this.checkInt(value, 0xffff, field);
-    this.view.setUint16(at, value, true);
+    this.put16(at, value, true);
   }
 
   /** Overwrites a u32 already written at `at` (for lengths known only at the end). */
   patchU32(at: number, value: number, field: string): void {
     this.checkInt(value, 0xffffffff, field);
-    this.view.setUint32(at, value, true);
+    this.put32(at, value, true);
   }
 
   /** The bytes written so far, as a new array. */

@@ -222,9 +222,13 @@ export class SparseGuestMemory implements GuestMemory {
   read(gpa: bigint, length: number): Uint8Array {
     const a = this.address(gpa, length);
     if (Number.isNaN(a)) return this.readSlow(gpa, length);
-    const out = new Uint8Array(length);
     let off = a % PAGE_SIZE;
     let page = (a - off) / PAGE_SIZE;
+    if (off + length <= PAGE_SIZE) {
+      const p = this.pages.get(page);
+      return p === undefined ? new Uint8Array(length) : p.slice(off, off + length);
+    }
+    const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const n = Math.min(PAGE_SIZE - off, length - done);
@@ -245,6 +249,16 @@ export class SparseGuestMemory implements GuestMemory {
     }
     let off = a % PAGE_SIZE;
     let page = (a - off) / PAGE_SIZE;
+    if (off + bytes.length <= PAGE_SIZE) {
+      let p = this.pages.get(page);
+      if (p === undefined) {
+        if (bytes.length === 0) return;
+        p = new Uint8Array(PAGE_SIZE);
+        this.pages.set(page, p);
+      }
+      p.set(bytes, off);
+      return;
+    }
     let done = 0;
     while (done < bytes.length) {
       const n = Math.min(PAGE_SIZE - off, bytes.length - done);
