@@ -126,6 +126,23 @@ describe('withJsonPaths()', () => {
     );
   });
 
+  test('the same parsed value encoded twice reports its missing field both times', () => {
+    const doc = fromJson<{ entries: { body: Record<string, unknown> }[] }>(KINDS[1]!.json);
+    const encode = encodeGhesStatusBlock as (v: unknown) => Uint8Array;
+    withJsonPaths(doc.value, 'value', 'block', encode);
+    delete doc.value.entries[0]!.body.physicalAddress;
+    for (let i = 0; i < 2; i++) {
+      assert.throws(
+        () => withJsonPaths(doc.value, 'value', 'block', encode),
+        (e: unknown) =>
+          e instanceof CodecError &&
+          e.code === CodecErrorCode.Invalid &&
+          e.field === 'value.entries[0].body.physicalAddress' &&
+          e.offset === 0x6c,
+      );
+    }
+  });
+
   test('a value that does not fit keeps its error and says where in the document it is', () => {
     const doc = fromJson<{ entries: { errorSeverity: number }[] }>(KINDS[1]!.json);
     doc.value.entries[0]!.errorSeverity = 2 ** 32;

@@ -81,9 +81,9 @@ interface PathTracker {
   missing: string | undefined;
   /** The object or array a property was read from last. */
   lastObject: string;
+  /** Views handed out so far, by object and path (one per call: they report to this tracker). */
+  readonly proxies: WeakMap<object, Map<string, unknown>>;
 }
-
-const proxies = new WeakMap<object, unknown>();
 
 function isTracked(v: unknown): v is object {
   // Typed arrays stay as they are: their accessors refuse a proxy receiver.
@@ -110,10 +110,10 @@ function track<T>(value: T, path: string, tracker: PathTracker): T {
       }
       tracker.missing = undefined;
       if (!isTracked(v)) return v;
-      let byPath = proxies.get(v) as Map<string, unknown> | undefined;
+      let byPath = tracker.proxies.get(v);
       if (byPath === undefined) {
         byPath = new Map();
-        proxies.set(v, byPath);
+        tracker.proxies.set(v, byPath);
       }
       let p = byPath.get(child);
       if (p === undefined) {
@@ -141,7 +141,7 @@ export function withJsonPaths<T, R>(
   structure: string,
   encode: (value: T) => R,
 ): R {
-  const tracker: PathTracker = { missing: undefined, lastObject: root };
+  const tracker: PathTracker = { missing: undefined, lastObject: root, proxies: new WeakMap() };
   try {
     return encode(track(value, root, tracker));
   } catch (error) {
