@@ -82,6 +82,17 @@ export function sectionBodyBytes(sectionType: Guid, body: SectionBody): Uint8Arr
   return w.toBytes();
 }
 
+/** One writer, reused: printing needs only a decoded body's length, not a copy of its bytes. */
+const lengthWriter = new ByteWriter('section body', 128);
+
+/** The length of the body's bytes, as `sectionBodyBytes(…).length`. */
+function sectionBodyLength(sectionType: Guid, body: SectionBody): number {
+  if (body.kind === 'opaque') return (body as { bytes: Uint8Array }).bytes.length;
+  lengthWriter.reset();
+  encodeSectionBody(lengthWriter, sectionType, body);
+  return lengthWriter.offset;
+}
+
 /** printk `%#x`: `0` for zero, else `0x…`. */
 function hashX(v: number): string {
   return v === 0 ? '0' : `0x${v.toString(16)}`;
@@ -130,10 +141,7 @@ export function formatLinuxSection(
     return lines;
   }
   lines.push(`${newpfx}section_type: ${known.name}`);
-  const length =
-    e.body.kind === 'opaque'
-      ? (e.body as { bytes: Uint8Array }).bytes.length
-      : sectionBodyBytes(e.sectionType, e.body).length;
+  const length = sectionBodyLength(e.sectionType, e.body);
   if (length < known.minLength) {
     lines.push(FW_WARN_SECTION_TOO_SMALL);
     return lines;

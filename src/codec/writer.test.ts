@@ -93,3 +93,12 @@ test('ByteWriter stores every integer width in both byte orders as DataView does
     { numRuns: 300 },
   );
 });
+
+test('ByteWriter.reset() starts over at offset 0 and the next bytes replace the old ones', () => {
+  const w = new ByteWriter('x', 4);
+  w.u32(0xdeadbeef, 'a').u32(0x01020304, 'b');
+  w.reset();
+  assert.equal(w.offset, 0);
+  w.u16(0x0a0b, 'c');
+  assert.deepEqual(w.toBytes(), Uint8Array.of(0x0b, 0x0a));
+});

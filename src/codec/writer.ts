@@ -241,6 +241,11 @@ export class ByteWriter {
     this.put32(at, value, true);
   }
 
+  /** Starts over at offset 0, keeping the buffer (for a writer reused to measure encodes). */
+  reset(): void {
+    this.len = 0;
+  }
+
   /** The bytes written so far, as a new array. */
   toBytes(): Uint8Array {
     return this.buf.slice(0, this.len);
