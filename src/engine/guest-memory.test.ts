@@ -106,3 +106,21 @@ test('SparseGuestMemory.clone() is an independent copy (what a migration carries
   assert.deepEqual(copy.read(LOW.gpa, 1), Uint8Array.of(1));
   assert.deepEqual(copy.regions, mem.regions);
 });
+
+test('SparseGuestMemory keeps what is written in a region above 2^53 (bigint page path) and refuses its ends', () => {
+  const far: RamRegion = {
+    name: 'far',
+    gpa: 1n << 60n,
+    size: 0x2000n,
+    hostAddress: 0x7f20_0000_0000n,
+  };
+  const mem = new SparseGuestMemory([LOW, far]);
+  mem.write(far.gpa + 0xffcn, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+  assert.deepEqual(mem.read(far.gpa + 0xffcn, 8), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+  assert.equal(readU64(mem, far.gpa + 0xffcn), 0x0807_0605_0403_0201n);
+  writeU64(mem, LOW.gpa, 0x1122n);
+  assert.equal(readU64(mem, LOW.gpa), 0x1122n, 'the low region still works beside it');
+  assert.equal(mem.touchedPages, 3);
+  outOfRam(() => mem.read(far.gpa + far.size - 4n, 8), far.gpa + far.size - 4n);
+  outOfRam(() => mem.write(far.gpa - 1n, Uint8Array.of(0)), far.gpa - 1n);
+});
