@@ -10,7 +10,12 @@
 // Bodies out of order, overlapping, inside the header or descriptors, or beyond Record Length are
 // a CodecError naming the descriptor.
 
-import { type CperTimestamp, readCperTimestamp, writeCperTimestamp } from './cper-timestamp.js';
+import {
+  type CperTimestamp,
+  readCperTimestamp,
+  writeCperTimestamp,
+  ZERO_TIMESTAMP,
+} from './cper-timestamp.js';
 import { CodecError, CodecErrorCode } from './errors.js';
 import {
   FRU_TEXT_SIZE,
@@ -296,17 +301,6 @@ export function encodeCperRecord(rec: CperRecord): Uint8Array {
   return w.toBytes();
 }
 
-const ZERO_TS: CperTimestamp = {
-  seconds: 0,
-  minutes: 0,
-  hours: 0,
-  flags: 0,
-  day: 0,
-  month: 0,
-  year: 0,
-  century: 0,
-};
-
 export interface StatusBlockToCperOptions {
   readonly recordId?: bigint;
   readonly notificationType?: Guid;
@@ -361,7 +355,7 @@ export function statusBlockToCperRecord(
     revision: CPER_RECORD_REVISION,
     errorSeverity: block.errorSeverity,
     validationBits,
-    timestamp: timestamp ?? ZERO_TS,
+    timestamp: timestamp ?? ZERO_TIMESTAMP,
     platformId: options.platformId ?? NIL_GUID,
     partitionId: options.partitionId ?? NIL_GUID,
     creatorId: options.creatorId ?? NIL_GUID,
@@ -428,7 +422,7 @@ export function cperRecordToStatusBlock(
     return {
       ...head,
       validationBits,
-      timestamp: timestampValid ? record.timestamp : ZERO_TS,
+      timestamp: timestampValid ? record.timestamp : ZERO_TIMESTAMP,
       body: s.body,
     };
   });

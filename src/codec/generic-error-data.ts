@@ -3,7 +3,12 @@
 // header, or 72 bytes when `revision >> 8 >= 3` (ACPI 6.1+: adds the timestamp), then
 // Error Data Length bytes of section body.
 
-import { type CperTimestamp, readCperTimestamp, writeCperTimestamp } from './cper-timestamp.js';
+import {
+  type CperTimestamp,
+  readCperTimestamp,
+  writeCperTimestamp,
+  ZERO_TIMESTAMP,
+} from './cper-timestamp.js';
 import { CodecError, CodecErrorCode } from './errors.js';
 import { type Guid, guidBytes, guidFromBytes, isGuid, NIL_GUID } from './guid.js';
 import { ByteReader, type FieldTrace } from './reader.js';
@@ -240,15 +245,6 @@ export function genericErrorDataEntry(
   if (revision >> 8 < 3) return base;
   return {
     ...base,
-    timestamp: fields.timestamp ?? {
-      seconds: 0,
-      minutes: 0,
-      hours: 0,
-      flags: 0,
-      day: 0,
-      month: 0,
-      year: 0,
-      century: 0,
-    },
+    timestamp: fields.timestamp ?? ZERO_TIMESTAMP,
   };
 }
