@@ -168,11 +168,6 @@ function batchLineRecord(line: string, label: string): InputRecord {
   return fromTemplate(label, parseTemplate(template, args));
 }
 
-/** One JSONL batch line → record bytes. */
-export function batchLineBytes(line: string, label: string): Uint8Array {
-  return batchLineRecord(line, label).bytes;
-}
-
 function records(o: CliOptions): InputRecord[] {
   if (o.flags.has('--batch')) {
     if (o.template !== undefined || o.rest.length > 0)

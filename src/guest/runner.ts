@@ -33,10 +33,6 @@ export interface SuiteResult {
   readonly artifacts: readonly string[];
 }
 
-export function isScenarioId(name: string): name is ScenarioId {
-  return SCENARIOS.some((s) => s.id === name || String(s.n) === name);
-}
-
 export function scenarioIdOf(name: string): ScenarioId | undefined {
   return SCENARIOS.find((s) => s.id === name || String(s.n) === name)?.id;
 }
