@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { MAIN_ORDER } from '../src/guest/scenarios.js';
 import {
   HARNESS_CAPTURES,
   HARNESS_MAIN_ORDER,
@@ -16,6 +17,10 @@ import { pollDelayNs, SimError } from '../src/sim/index.js';
 import { repoRoot } from './support/shared.js';
 
 const KERNELS: readonly HarnessKernel[] = ['6.1', '6.12', '7.3'];
+
+it("the harness captures follow the real harness's main-group order (guest MAIN_ORDER)", () => {
+  assert.deepEqual([...HARNESS_MAIN_ORDER], [...MAIN_ORDER]);
+});
 
 /** A real-guest harness fixture (test/fixtures/real-guest/KERNEL/NAME.txt), split in lines. */
 function fixture(kernel: string, name: string): string[] {

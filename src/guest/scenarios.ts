@@ -606,7 +606,9 @@ async function seaRamScenario(run: Run, m: EngineMachine, sourceId: number): Pro
     fail(`source ${sourceId} was not cleared and acked`);
 }
 
-const MAIN_ORDER: readonly ScenarioId[] = [
+/** The main group's order in one boot (the simulator's harness captures mirror it:
+ *  HARNESS_MAIN_ORDER in src/scenarios/harness.ts, pinned equal by test/sim-harness.test.ts). */
+export const MAIN_ORDER: readonly ScenarioId[] = [
   'polled-corrected',
   'malformed',
   'early-kill',
