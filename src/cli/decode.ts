@@ -32,8 +32,8 @@ import {
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError } from './io.js';
-import { parseAs, parseKernel, parseNumber, readBytes } from './lint.js';
+import { CliError, parseNumberOption } from './io.js';
+import { parseAs, parseKernel, readBytes } from './lint.js';
 
 const USAGE = `usage: vras decode [FILE|-] [options]
 
@@ -110,8 +110,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`--format must be table, json or linux, got ${JSON.stringify(format)}`);
   }
   const { kernel } = parseKernel(v.kernel);
-  const sourceId = parseNumber('source-id', v['source-id']) ?? 0;
-  const seq = parseNumber('seq', v.seq) ?? 1;
+  const sourceId = parseNumberOption('--source-id', v['source-id']) ?? 0;
+  const seq = parseNumberOption('--seq', v.seq) ?? 1;
   const bytes = readBytes(positionals[0], v.input);
   const as: LintAs | undefined = parseAs(v.as);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromJson } from '../codec/index.js';
-import { parseNumber, run } from './esr.js';
+import { run } from './esr.js';
 import { CliError } from './io.js';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
@@ -71,9 +71,31 @@ test('vras esr rejects fields of another class, bad numbers and out-of-range val
   await assert.rejects(run(['frob']), CliError);
 });
 
-test('parseNumber() takes decimal, hex and binary and refuses anything else', () => {
-  assert.equal(parseNumber('0x1f', 'x'), 31);
-  assert.equal(parseNumber('0b101', 'x'), 5);
-  assert.equal(parseNumber('12', 'x'), 12);
-  assert.throws(() => parseNumber('-1', 'x'), CliError);
+test('vras esr takes decimal, 0x hex and 0b binary, and names the option and forms otherwise', async () => {
+  const dec = await capture(['encode', '--json', '--ec', '36', '--il', '1', '--dfsc', '16']);
+  const bin = await capture([
+    'encode',
+    '--json',
+    '--ec',
+    '0x24',
+    '--il',
+    '0b1',
+    '--dfsc',
+    '0b10000',
+  ]);
+  assert.equal(bin.out, dec.out);
+  await assert.rejects(
+    run(['encode', '--ec=-1']),
+    (e: unknown) =>
+      e instanceof CliError &&
+      e.message ===
+        '--ec must be a decimal, 0x hex or 0b binary number (at most 53 bits), got "-1"',
+  );
+  await assert.rejects(
+    run(['decode', '0x1_0000_0000_0000_0000']),
+    (e: unknown) =>
+      e instanceof CliError &&
+      e.message ===
+        'ESR value must be a decimal, 0x hex or 0b binary number (at most 64 bits), got "0x1_0000_0000_0000_0000"',
+  );
 });

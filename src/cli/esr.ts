@@ -24,7 +24,7 @@ import {
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError } from './io.js';
+import { CliError, parseNumberOption, parseUnsignedOption } from './io.js';
 
 const USAGE = `usage: vras esr decode <value> [--json] [--no-ras] [--cpu N]
        vras esr encode [--ec N] [--il 0|1] [--iss N | named ISS fields] [--json]
@@ -91,33 +91,6 @@ const ABORT_FIELDS = [
 const INSN_FIELDS = ['set', 'fnv', 'ea', 's1ptw', 'ifsc'] as const;
 const SERROR_FIELDS = ['ids', 'iesb', 'ea', 'dfsc', 'syndrome'] as const;
 
-/** Parses `0x…`, `0b…` or decimal text into a non-negative integer (bigint when asked). */
-export function parseNumber(text: string, name: string): number {
-  const t = text.trim().replace(/_/g, '');
-  if (!/^(0x[0-9a-f]+|0b[01]+|\d+)$/i.test(t)) {
-    throw new CliError(
-      `--${name} must be a number (decimal, 0x hex or 0b binary), got ${JSON.stringify(text)}`,
-    );
-  }
-  const big = BigInt(t);
-  if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new CliError(`--${name} = ${text} is too large`);
-  }
-  return Number(big);
-}
-
-function parseValue(text: string): bigint {
-  const t = text.trim().replace(/_/g, '');
-  if (!/^(0x[0-9a-f]+|0b[01]+|\d+)$/i.test(t)) {
-    throw new CliError(
-      `ESR value must be a number (decimal, 0x hex or 0b binary), got ${JSON.stringify(text)}`,
-    );
-  }
-  const v = BigInt(t);
-  if (v >= 1n << 64n) throw new CliError(`ESR value ${text} does not fit in 64 bits`);
-  return v;
-}
-
 function parse(argv: string[]) {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     json: { type: 'boolean' },
@@ -138,7 +111,7 @@ type Parsed = ReturnType<typeof parse>;
 
 function num(p: Parsed, name: NumericField): number | undefined {
   const v = p.values[name];
-  return typeof v === 'string' ? parseNumber(v, name) : undefined;
+  return typeof v === 'string' ? parseNumberOption(`--${name}`, v, 53, true) : undefined;
 }
 
 function pick<K extends string>(p: Parsed, keys: readonly K[]): Partial<Record<K, number>> {
@@ -190,7 +163,7 @@ function runDecode(p: Parsed): number {
   const [, text, ...extra] = p.positionals;
   if (text === undefined) throw new CliError(`esr decode needs a value\n\n${USAGE}`);
   if (extra.length) throw new CliError(`esr decode takes one value, got ${extra.length + 1}`);
-  const value = parseValue(text);
+  const value = parseUnsignedOption('ESR value', text, 64, true);
   const e = decodeEsr(value);
   const cpu = num(p, 'cpu') ?? 0;
   const decision =

@@ -177,7 +177,7 @@ test('vras hest build reports bad input as one-line CliErrors', async () => {
   await rejects(['build', '--profile', 'qemu-7.2-virt'], /needs --blob-address/);
   await rejects(
     ['build', '--profile', 'qemu-7.2-virt', '--blob-address', 'zz'],
-    /--blob-address must be a number/,
+    /^--blob-address must be a decimal or 0x hex number \(at most 64 bits\), got "zz"$/,
   );
   await rejects(['build', join(dir, 'missing.json')], /Cannot read/);
   await rejects(['build', file('bad.json', '{')], /Cannot parse .* as JSON/);

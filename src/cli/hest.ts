@@ -27,7 +27,7 @@ import {
   withJsonPaths,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, writeOutput } from './io.js';
+import { CliError, parseNumberOption, parseUnsignedOption, writeOutput } from './io.js';
 
 const USAGE = `usage: vras hest build CONFIG.json [-o FILE]
        vras hest build --profile NAME (--blob-address ADDR | --unpatched) [-o FILE]
@@ -80,30 +80,17 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
-function parseAddress(text: string, what: string): bigint {
-  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
-    throw new CliError(`${what} must be a number or 0x… hex, got ${JSON.stringify(text)}`);
-  }
-  const v = BigInt(text);
-  if (v >= 1n << 64n) throw new CliError(`${what} ${text} does not fit in 64 bits`);
-  return v;
-}
-
 /** A config number: a JSON number, or a "0x…" string (which the reviver made a bigint). */
 function num(v: unknown, what: string): number {
   if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) return Number(v);
-  throw new CliError(`${what} must be a non-negative integer, got ${JSON.stringify(String(v))}`);
+  return parseNumberOption(what, String(v));
 }
 
 function big(v: unknown, what: string): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  if (typeof v === 'string') return parseAddress(v, what);
-  throw new CliError(
-    `${what} must be an address (number or "0x…"), got ${JSON.stringify(String(v))}`,
-  );
+  return parseUnsignedOption(what, String(v));
 }
 
 function gas(v: unknown, what: string): Gas {
@@ -307,7 +294,7 @@ export async function run(argv: string[]): Promise<number> {
       if (values['blob-address'] === undefined) {
         throw new CliError('--profile needs --blob-address ADDR (or --unpatched)');
       }
-      bytes = qemuHestBytes(profile, parseAddress(values['blob-address'], '--blob-address'));
+      bytes = qemuHestBytes(profile, parseUnsignedOption('--blob-address', values['blob-address']));
     }
   } else {
     if (values['blob-address'] !== undefined || values.unpatched) {

@@ -2,7 +2,7 @@
 // hex or base64 form, and the error type commands use to exit with a message, never a stack.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { base64ToBytes, hexToBytes } from '../codec/index.js';
+import { base64ToBytes, hexToBytes, parseUnsignedText } from '../codec/index.js';
 
 /** An error the CLI prints as `vras: message` and exits with `exitCode`. */
 export class CliError extends Error {
@@ -63,4 +63,39 @@ export function writeOutput(path: string, bytes: Uint8Array): void {
   } catch (cause) {
     throw new CliError(`Cannot write ${path}: ${(cause as Error).message}`, 2, { cause });
   }
+}
+
+/**
+ * An unsigned number option (`name` as the user wrote it, e.g. `--seq`): decimal or 0x hex
+ * (0b binary when `binary`), at most `bits` bits, else a CliError with codec's one message shape.
+ */
+export function parseUnsignedOption(name: string, text: string, bits = 64, binary = false): bigint {
+  const v = parseUnsignedText(name, text, bits, binary);
+  if (typeof v === 'string') throw new CliError(v);
+  return v;
+}
+
+/**
+ * parseUnsignedOption() for a field a JavaScript number holds exactly (at most 53 bits); an
+ * option not given (`undefined`) stays undefined.
+ */
+export function parseNumberOption(
+  name: string,
+  text: string,
+  bits?: number,
+  binary?: boolean,
+): number;
+export function parseNumberOption(
+  name: string,
+  text: string | undefined,
+  bits?: number,
+  binary?: boolean,
+): number | undefined;
+export function parseNumberOption(
+  name: string,
+  text: string | undefined,
+  bits = 53,
+  binary = false,
+): number | undefined {
+  return text === undefined ? undefined : Number(parseUnsignedOption(name, text, bits, binary));
 }

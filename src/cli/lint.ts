@@ -19,7 +19,14 @@ import {
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, decodeInput, parseInputEncoding, readInputBytes } from './io.js';
+import {
+  CliError,
+  decodeInput,
+  parseInputEncoding,
+  parseNumberOption,
+  parseUnsignedOption,
+  readInputBytes,
+} from './io.js';
 
 const USAGE = `usage: vras lint [FILE|-] [options]
 
@@ -90,24 +97,6 @@ export function parseKernel(value: string | undefined): {
   return m[1] === undefined ? { kernel: '6.1' } : { kernel: '6.1', sublevel: Number(m[1]) };
 }
 
-export function parseNumber(option: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(value) || !Number.isSafeInteger(n)) {
-    throw new CliError(
-      `--${option} must be a number (decimal or 0x hex), got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
-}
-
-function parseBig(option: string, value: string): bigint {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(value)) {
-    throw new CliError(`--${option}: ${JSON.stringify(value)} is not a number`);
-  }
-  return BigInt(value);
-}
-
 /** Reads FILE (or stdin) as raw, hex or base64; bad text becomes a message with its offset. */
 export function readBytes(path: string | undefined, encoding: string | undefined): Uint8Array {
   const data = readInputBytes(path);
@@ -129,11 +118,11 @@ function sourceContext(
   v: Record<string, string | boolean | string[] | undefined>,
 ): Partial<StatusBlockContext> {
   const out: { -readonly [K in keyof StatusBlockContext]?: StatusBlockContext[K] } = {};
-  const ebl = parseNumber('block-length', v['block-length'] as string | undefined);
+  const ebl = parseNumberOption('--block-length', v['block-length'] as string | undefined);
   if (ebl !== undefined) out.errorBlockLength = ebl;
   const notify = v.notify as string | undefined;
   if (notify !== undefined) {
-    const t = NOTIFY[notify] ?? parseNumber('notify', notify);
+    const t = NOTIFY[notify] ?? parseNumberOption('--notify', notify);
     if (t === undefined) throw new CliError(`--notify: unknown type ${JSON.stringify(notify)}`);
     out.notificationType = t;
   }
@@ -144,7 +133,7 @@ function sourceContext(
       throw new CliError(`--ghes-version must be 1 or 2, got ${JSON.stringify(gv)}`);
     out.ghesVersion = gv === '1' ? 1 : 2;
   }
-  const id = parseNumber('source-id', v['source-id'] as string | undefined);
+  const id = parseNumberOption('--source-id', v['source-id'] as string | undefined);
   if (id !== undefined) out.sourceId = id;
   const ram = v.ram as string[] | undefined;
   if (ram !== undefined && ram.length > 0) {
@@ -153,7 +142,10 @@ function sourceContext(
       if (start === undefined || size === undefined || extra !== undefined) {
         throw new CliError(`--ram must be START:SIZE, got ${JSON.stringify(r)}`);
       }
-      return { start: parseBig('ram', start), size: parseBig('ram', size) };
+      return {
+        start: parseUnsignedOption('--ram START', start),
+        size: parseUnsignedOption('--ram SIZE', size),
+      };
     });
   }
   const task = v.task as string | undefined;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { acpiChecksum, byteSum } from './checksum.js';
 import { CodecError } from './errors.js';
-import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from './hex.js';
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, parseUnsignedText } from './hex.js';
 import { fromJson, toJson } from './json.js';
 
 test('hexToBytes() ignores spacing and 0x, and rejects odd or non-hex input with its offset', () => {
@@ -43,4 +43,35 @@ test('toJson()/fromJson() keep 64-bit values and bytes exact', () => {
   assert.equal(back.pa, value.pa);
   assert.deepEqual(back.raw, value.raw);
   assert.throws(() => fromJson(text, 'other'), CodecError);
+});
+
+test('parseUnsignedText() reads decimal and 0x hex, with space and _ separators', () => {
+  assert.equal(parseUnsignedText('--seq', '42', 32), 42n);
+  assert.equal(parseUnsignedText('--seq', ' 0xFF_FF ', 32), 0xffffn);
+  assert.equal(parseUnsignedText('--seq', '0xffffffff', 32), 0xffffffffn);
+  assert.equal(parseUnsignedText('-e', '0xffffffffffffffff', 64), (1n << 64n) - 1n);
+});
+
+test('parseUnsignedText() reads 0b binary only when asked', () => {
+  assert.equal(parseUnsignedText('--iss', '0b101', 25, true), 5n);
+  assert.equal(
+    parseUnsignedText('--iss', '0b101', 25),
+    '--iss must be a decimal or 0x hex number (at most 25 bits), got "0b101"',
+  );
+});
+
+test('parseUnsignedText() names the option, the forms and the width for bad or too-wide text', () => {
+  assert.equal(
+    parseUnsignedText('--seq', '-1', 32),
+    '--seq must be a decimal or 0x hex number (at most 32 bits), got "-1"',
+  );
+  assert.equal(
+    parseUnsignedText('--seq', '0x100000000', 32),
+    '--seq must be a decimal or 0x hex number (at most 32 bits), got "0x100000000"',
+  );
+  assert.equal(
+    parseUnsignedText('ESR value', 'zz', 64, true),
+    'ESR value must be a decimal, 0x hex or 0b binary number (at most 64 bits), got "zz"',
+  );
+  assert.equal(typeof parseUnsignedText('x', '', 8), 'string');
 });

@@ -111,3 +111,26 @@ export function hexDumpLines(bytes: Uint8Array): string[] {
   }
   return lines;
 }
+
+/**
+ * Parses an unsigned number as a person writes it on a command line or in a configuration file:
+ * decimal or `0x` hex (and `0b` binary when `binary`), surrounding space and `_` separators
+ * allowed, at most `bits` bits wide (53 = what a JavaScript number holds exactly). Returns the
+ * value, or the one message every caller reports: `NAME must be a decimal or 0x hex number (at
+ * most N bits), got "TEXT"`. Callers wrap the message in their own error class.
+ */
+export function parseUnsignedText(
+  name: string,
+  text: string,
+  bits: number,
+  binary = false,
+): bigint | string {
+  const t = text.trim().replace(/_/g, '');
+  const ok = binary ? /^(0x[0-9a-f]+|0b[01]+|\d+)$/i : /^(0x[0-9a-f]+|\d+)$/i;
+  if (ok.test(t)) {
+    const v = BigInt(t);
+    if (v < 1n << BigInt(bits)) return v;
+  }
+  const forms = binary ? 'a decimal, 0x hex or 0b binary number' : 'a decimal or 0x hex number';
+  return `${name} must be ${forms} (at most ${bits} bits), got ${JSON.stringify(text)}`;
+}

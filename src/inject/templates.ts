@@ -40,6 +40,7 @@ import {
   MemoryErrorType,
   MemoryValid,
   memoryErrorSection,
+  parseUnsignedText,
   type SectionBody,
   SectionFlag,
 } from '../codec/index.js';
@@ -53,12 +54,8 @@ function usage(message: string): never {
 
 /** Decimal or 0x-hex integer, as a bigint in [0, 2^bits). */
 export function parseUnsigned(option: string, text: string, bits: number): bigint {
-  const t = text.trim().replace(/_/g, '');
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(t))
-    usage(`Cannot use ${option} ${JSON.stringify(text)}: expected a decimal or 0x-hex number`);
-  const v = BigInt(t);
-  if (v >= 1n << BigInt(bits)) usage(`Cannot use ${option} ${text}: does not fit in ${bits} bits`);
-  return v;
+  const v = parseUnsignedText(option, text, bits);
+  return typeof v === 'string' ? usage(v) : v;
 }
 
 function parseSmall(option: string, text: string, bits: number): number {
