@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { toJson } from '../codec/index.js';
 import { runCampaign } from '../sim/index.js';
-import { CliError } from './io.js';
+import { CliError, parseCommandLine } from './io.js';
 import { parseSeedOption } from './simulate.js';
 
 const USAGE = `usage: vras campaign --vms N (--hours H | --errors E) --seed S [--mix field|uncorrected] [--json]
@@ -36,23 +36,25 @@ function positive(name: string, v: string | undefined): number | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      vms: { type: 'string' },
-      hours: { type: 'string' },
-      errors: { type: 'string' },
-      seed: { type: 'string' },
-      mix: { type: 'string', default: 'field' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          vms: { type: 'string' },
+          hours: { type: 'string' },
+          errors: { type: 'string' },
+          seed: { type: 'string' },
+          mix: { type: 'string', default: 'field' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    USAGE,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new CliError(USAGE);
   const vms = positive('vms', values.vms);
   const hours = positive('hours', values.hours);

@@ -32,7 +32,7 @@ import {
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, parseNumberOption } from './io.js';
+import { CliError, parseCommandLine, parseNumberOption } from './io.js';
 import { parseAs, parseKernel, readBytes } from './lint.js';
 
 const USAGE = `usage: vras decode [FILE|-] [options]
@@ -91,17 +91,9 @@ function recordLength(block: Uint8Array): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(() => parse(argv), USAGE);
+  if (parsed === undefined) return 0;
   const { values: v, positionals } = parsed;
-  if (v.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (positionals.length > 1) {
     throw new CliError(`decode takes one input, got ${positionals.length}\n\n${USAGE}`);
   }

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { scenarioByName } from '../scenarios/index.js';
 import { loadScenarioFiles } from '../scenarios/node/files.js';
-import { CliError } from './io.js';
+import { CliError, parseCommandLine } from './io.js';
 import { parseSeedOption, runAndReport } from './simulate.js';
 
 export const DEMO_SCENARIO = 'ar-sea';
@@ -22,21 +22,23 @@ layer's step, the guest kernel's console lines and the outcome. 'vras simulate -
 the other scenarios.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      seed: { type: 'string' },
-      scenario: { type: 'string', default: DEMO_SCENARIO },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          seed: { type: 'string' },
+          scenario: { type: 'string', default: DEMO_SCENARIO },
+          json: { type: 'boolean', default: false },
+          quiet: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    USAGE,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new CliError(USAGE);
   loadScenarioFiles();
   const scenario = scenarioByName(values.scenario);

@@ -25,7 +25,7 @@ import {
   withJsonPaths,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, writeOutput } from './io.js';
+import { CliError, parseCommandLine, writeOutput } from './io.js';
 
 const USAGE = `usage: vras encode SPEC.json|- [-o FILE]
 
@@ -105,17 +105,9 @@ export function encodeDocument(text: string): Uint8Array {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(() => parse(argv), USAGE);
+  if (parsed === undefined) return 0;
   const { values: v, positionals } = parsed;
-  if (v.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (positionals.length !== 1) {
     throw new CliError(`encode takes one JSON document (a file or -)\n\n${USAGE}`);
   }

@@ -24,7 +24,7 @@ import {
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, parseNumberOption, parseUnsignedOption } from './io.js';
+import { CliError, parseCommandLine, parseNumberOption, parseUnsignedOption } from './io.js';
 
 const USAGE = `usage: vras esr decode <value> [--json] [--no-ras] [--cpu N]
        vras esr encode [--ec N] [--il 0|1] [--iss N | named ISS fields] [--json]
@@ -100,14 +100,13 @@ function parse(argv: string[]) {
     aet: { type: 'string' },
   };
   for (const f of NUMERIC_FIELDS) options[f] = { type: 'string' };
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (cause) {
-    throw new CliError(`${(cause as Error).message}\n\n${USAGE}`, 2, { cause });
-  }
+  return parseCommandLine(
+    () => parseArgs({ args: argv, options, allowPositionals: true, strict: true }),
+    USAGE,
+  );
 }
 
-type Parsed = ReturnType<typeof parse>;
+type Parsed = NonNullable<ReturnType<typeof parse>>;
 
 function num(p: Parsed, name: NumericField): number | undefined {
   const v = p.values[name];
@@ -240,10 +239,11 @@ function runEncode(p: Parsed): number {
 
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv);
+  if (p === undefined) return 0;
   const sub = p.positionals[0];
-  if (p.values.help || sub === undefined || sub === 'help') {
+  if (sub === undefined || sub === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return sub === undefined && !p.values.help ? 2 : 0;
+    return sub === undefined ? 2 : 0;
   }
   try {
     if (sub === 'decode') return runDecode(p);

@@ -27,7 +27,13 @@ import {
   withJsonPaths,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
-import { CliError, parseNumberOption, parseUnsignedOption, writeOutput } from './io.js';
+import {
+  CliError,
+  parseCommandLine,
+  parseNumberOption,
+  parseUnsignedOption,
+  writeOutput,
+} from './io.js';
 
 const USAGE = `usage: vras hest build CONFIG.json [-o FILE]
        vras hest build --profile NAME (--blob-address ADDR | --unpatched) [-o FILE]
@@ -259,17 +265,9 @@ function buildFromConfig(path: string): Uint8Array {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (cause) {
-    throw new CliError(`${(cause as Error).message}\n\n${USAGE}`, 2, { cause });
-  }
+  const parsed = parseCommandLine(() => parse(argv), USAGE);
+  if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [sub, ...rest] = positionals;
   if (sub !== 'build') {
     throw new CliError(

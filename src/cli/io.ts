@@ -99,3 +99,26 @@ export function parseNumberOption(
 ): number | undefined {
   return text === undefined ? undefined : Number(parseUnsignedOption(name, text, bits, binary));
 }
+
+/**
+ * The start of every command's `run`: parses the arguments with `parse` (node:util parseArgs),
+ * turning a parse error into a CliError that ends with the command's usage, and prints the usage
+ * for `--help`/`-h`, returning undefined (the command then exits 0).
+ */
+export function parseCommandLine<P extends { values: { help?: boolean | undefined } }>(
+  parse: () => P,
+  usage: string,
+): P | undefined {
+  let parsed: P;
+  try {
+    parsed = parse();
+  } catch (cause) {
+    if (cause instanceof CliError) throw cause;
+    throw new CliError(`${(cause as Error).message}\n\n${usage}`, 2, { cause });
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    return undefined;
+  }
+  return parsed;
+}

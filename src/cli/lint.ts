@@ -22,6 +22,7 @@ import type { CommandModule } from './commands.js';
 import {
   CliError,
   decodeInput,
+  parseCommandLine,
   parseInputEncoding,
   parseNumberOption,
   parseUnsignedOption,
@@ -213,18 +214,9 @@ function summary(report: LintInputReport): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  const parsed = parseCommandLine(() => parse(argv), USAGE);
+  if (parsed === undefined) return 0;
   const { values: v, positionals } = parsed;
-  if (v.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (positionals.length > 1)
     throw new CliError(`lint takes one input, got ${positionals.length}\n\n${USAGE}`);
   const bytes = readBytes(positionals[0], v.input);

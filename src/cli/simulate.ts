@@ -17,7 +17,7 @@ import {
 } from '../scenarios/index.js';
 import { loadScenarioFiles } from '../scenarios/node/files.js';
 import { parseSeed, type TraceEvent } from '../sim/index.js';
-import { CliError } from './io.js';
+import { CliError, parseCommandLine } from './io.js';
 
 const USAGE = `usage: vras simulate SCENARIO [--seed N] [--kernel K] [--trace FILE] [--json] [--quiet]
        vras simulate --list
@@ -187,23 +187,25 @@ export function listScenarios(): string[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      seed: { type: 'string' },
-      kernel: { type: 'string' },
-      trace: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          seed: { type: 'string' },
+          kernel: { type: 'string' },
+          trace: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          quiet: { type: 'boolean', default: false },
+          list: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    USAGE,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   loadScenarioFiles();
   if (values.list) {
     for (const line of listScenarios()) process.stdout.write(`${line}\n`);

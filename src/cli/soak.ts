@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { runSoak } from '../engine/index.js';
-import { CliError } from './io.js';
+import { CliError, parseCommandLine } from './io.js';
 
 const USAGE = `usage: vras soak [--errors N] [--sources S] [--seed SEED] [--max-ack-delay D] [--backlog B]
 
@@ -28,22 +28,24 @@ function integer(name: string, v: string | undefined, fallback: number, min: num
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      errors: { type: 'string' },
-      sources: { type: 'string' },
-      seed: { type: 'string' },
-      'max-ack-delay': { type: 'string' },
-      backlog: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(
+    () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          errors: { type: 'string' },
+          sources: { type: 'string' },
+          seed: { type: 'string' },
+          'max-ack-delay': { type: 'string' },
+          backlog: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    USAGE,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0) throw new CliError(USAGE);
   const sources = integer('sources', values.sources, 64, 1);
   if (sources > 0xffff) throw new CliError('--sources must be at most 65535');
