@@ -88,6 +88,32 @@ export interface MigrationBlocker {
   readonly message: string;
 }
 
+/** Something that can migrate unless it reports blockers (RasEngine, VmmRas). */
+export interface Migratable<S> {
+  migrationBlockers(): MigrationBlocker[];
+  snapshot(): S;
+}
+
+/** True when `source` reports no migration blocker. */
+export function canMigrate<S>(source: Migratable<S>): boolean {
+  return source.migrationBlockers().length === 0;
+}
+
+/**
+ * `source.snapshot()` for migration; while blocked, throws `migration-blocked` with the
+ * blockers' messages (QEMU's) joined by '; '.
+ */
+export function migrationSnapshot<S>(source: Migratable<S>): S {
+  const blockers = source.migrationBlockers();
+  if (blockers.length > 0) {
+    throw new EngineError(
+      EngineErrorCode.MigrationBlocked,
+      blockers.map((b) => b.message).join('; '),
+    );
+  }
+  return source.snapshot();
+}
+
 export interface RasEngineOptions {
   readonly machine: MachineConfig;
   readonly memory: GuestMemory;
@@ -1056,19 +1082,12 @@ export class RasEngine {
   }
 
   canMigrate(): boolean {
-    return this.migrationBlockers().length === 0;
+    return canMigrate(this);
   }
 
   /** snapshot() for migration: throws `migration-blocked` (QEMU's message) while blocked. */
   migrationSnapshot(): EngineSnapshot {
-    const blockers = this.migrationBlockers();
-    if (blockers.length > 0) {
-      throw new EngineError(
-        EngineErrorCode.MigrationBlocked,
-        blockers.map((b) => b.message).join('; '),
-      );
-    }
-    return this.snapshot();
+    return migrationSnapshot(this);
   }
 
   /** Host address of a guest physical address (for platforms that must re-poison on restore). */

@@ -14,9 +14,11 @@ import type { GuestMemory } from './guest-memory.js';
 import type { Platform } from './platform.js';
 import { PowerPcMachineCheck, type PowerPcSnapshot } from './powerpc.js';
 import {
+  canMigrate,
   type EngineSnapshot,
   type MigrationBlocker,
   MigrationPolicy,
+  migrationSnapshot,
   RasEngine,
   type RasEngineOptions,
 } from './ras-engine.js';
@@ -86,19 +88,12 @@ export class VmmRas {
   }
 
   canMigrate(): boolean {
-    return this.migrationBlockers().length === 0;
+    return canMigrate(this);
   }
 
   /** snapshot() for migration: throws `migration-blocked` (QEMU's messages) while blocked. */
   migrationSnapshot(): VmmRasSnapshot {
-    const blockers = this.migrationBlockers();
-    if (blockers.length > 0) {
-      throw new EngineError(
-        EngineErrorCode.MigrationBlocked,
-        blockers.map((b) => b.message).join('; '),
-      );
-    }
-    return this.snapshot();
+    return migrationSnapshot(this);
   }
 
   snapshot(): VmmRasSnapshot {
