@@ -121,7 +121,7 @@ export function writeHestAer(w: ByteWriter, value: HestAer): void {
 export function decodeHestAer(bytes: Uint8Array): HestAer {
   const r = new ByteReader(bytes, 'HEST AER source');
   const value = readHestAer(r);
-  if (r.remaining !== 0) r.lengthMismatch('bytes', `${r.remaining} left over after the structure`);
+  r.expectEnd();
   return value;
 }
 

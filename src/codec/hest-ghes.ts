@@ -110,7 +110,7 @@ export function writeHestGhesV2(w: ByteWriter, value: HestGhesV2): void {
 export function decodeHestGhes(bytes: Uint8Array): HestGhes {
   const r = new ByteReader(bytes, 'GHES');
   const value = readHestGhes(r);
-  if (r.remaining !== 0) r.lengthMismatch('bytes', `${r.remaining} left over after the structure`);
+  r.expectEnd();
   return value;
 }
 
@@ -123,7 +123,7 @@ export function encodeHestGhes(value: HestGhes): Uint8Array {
 export function decodeHestGhesV2(bytes: Uint8Array): HestGhesV2 {
   const r = new ByteReader(bytes, 'GHESv2');
   const value = readHestGhesV2(r);
-  if (r.remaining !== 0) r.lengthMismatch('bytes', `${r.remaining} left over after the structure`);
+  r.expectEnd();
   return value;
 }
 

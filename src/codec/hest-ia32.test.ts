@@ -75,3 +75,16 @@ test('decodeHestIa32Nmi() rejects 19 bytes (truncated, offset 0)', () => {
     (e) => e instanceof CodecError && e.code === 'truncated' && e.offset === 0,
   );
 });
+
+test('decodeHestIa32Nmi() rejects an NMI entry with 4 extra bytes (length-mismatch, offset 20)', () => {
+  const bytes = new Uint8Array(HEST_IA32_NMI_SIZE + 4);
+  bytes.set(encodeHestIa32Nmi(nmi));
+  assert.throws(
+    () => decodeHestIa32Nmi(bytes),
+    (e) =>
+      e instanceof CodecError &&
+      e.code === 'length-mismatch' &&
+      e.field === 'bytes' &&
+      e.offset === 20,
+  );
+});

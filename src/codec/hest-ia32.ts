@@ -247,7 +247,7 @@ export function writeHestIa32Nmi(w: ByteWriter, value: HestIa32Nmi): void {
 function whole<T>(bytes: Uint8Array, structure: string, read: (r: ByteReader) => T): T {
   const r = new ByteReader(bytes, structure);
   const value = read(r);
-  if (r.remaining !== 0) r.lengthMismatch('bytes', `${r.remaining} left over after the structure`);
+  r.expectEnd();
   return value;
 }
 

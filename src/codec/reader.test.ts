@@ -88,3 +88,21 @@ test('ByteWriter output reads back identically for any values', () => {
     ),
   );
 });
+
+test('ByteReader.expectEnd() passes at the end and throws length-mismatch where bytes remain', () => {
+  const r = new ByteReader(new Uint8Array(6), 'thing');
+  r.u32('a');
+  assert.throws(
+    () => r.expectEnd(),
+    (e) =>
+      e instanceof CodecError &&
+      e.code === 'length-mismatch' &&
+      e.structure === 'thing' &&
+      e.field === 'bytes' &&
+      e.offset === 4 &&
+      e.message === 'Cannot decode thing: bytes 2 left over after the structure at offset 0x4',
+  );
+  r.u16('b');
+  r.expectEnd();
+  assert.equal(r.remaining, 0);
+});

@@ -209,6 +209,15 @@ export class ByteReader {
     );
   }
 
+  /**
+   * Ends a whole-buffer decode: throws LengthMismatch on field `bytes` at the current offset
+   * ("N left over after the structure") when bytes remain.
+   */
+  expectEnd(): void {
+    if (this.remaining !== 0)
+      this.lengthMismatch('bytes', `${this.remaining} left over after the structure`);
+  }
+
   lengthMismatch(field: string, message: string, offset = this.offset): never {
     throw new CodecError(
       `Cannot decode ${this.structure}: ${field} ${message} at offset ${hexOffset(offset)}`,
