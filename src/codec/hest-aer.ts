@@ -3,7 +3,7 @@
 // three share bytes 0–43 (ACPICA `struct acpi_hest_aer_common` after the type/id header);
 // the root port adds Root Error Command, the bridge three secondary registers.
 
-import { ByteReader } from './reader.js';
+import { type ByteReader, readWhole } from './reader.js';
 import { ByteWriter } from './writer.js';
 
 export const HEST_AER_ROOT_PORT_SIZE = 48;
@@ -119,10 +119,7 @@ export function writeHestAer(w: ByteWriter, value: HestAer): void {
 }
 
 export function decodeHestAer(bytes: Uint8Array): HestAer {
-  const r = new ByteReader(bytes, 'HEST AER source');
-  const value = readHestAer(r);
-  r.expectEnd();
-  return value;
+  return readWhole(bytes, 'HEST AER source', readHestAer);
 }
 
 export function encodeHestAer(value: HestAer): Uint8Array {

@@ -11,7 +11,7 @@ import {
   readHestNotification,
   writeHestNotification,
 } from './hest-notification.js';
-import { ByteReader } from './reader.js';
+import { type ByteReader, readWhole } from './reader.js';
 import { ByteWriter } from './writer.js';
 
 export const HEST_GHES_SIZE = 64;
@@ -108,10 +108,7 @@ export function writeHestGhesV2(w: ByteWriter, value: HestGhesV2): void {
 }
 
 export function decodeHestGhes(bytes: Uint8Array): HestGhes {
-  const r = new ByteReader(bytes, 'GHES');
-  const value = readHestGhes(r);
-  r.expectEnd();
-  return value;
+  return readWhole(bytes, 'GHES', readHestGhes);
 }
 
 export function encodeHestGhes(value: HestGhes): Uint8Array {
@@ -121,10 +118,7 @@ export function encodeHestGhes(value: HestGhes): Uint8Array {
 }
 
 export function decodeHestGhesV2(bytes: Uint8Array): HestGhesV2 {
-  const r = new ByteReader(bytes, 'GHESv2');
-  const value = readHestGhesV2(r);
-  r.expectEnd();
-  return value;
+  return readWhole(bytes, 'GHESv2', readHestGhesV2);
 }
 
 export function encodeHestGhesV2(value: HestGhesV2): Uint8Array {

@@ -9,7 +9,7 @@ import {
   readHestNotification,
   writeHestNotification,
 } from './hest-notification.js';
-import { ByteReader } from './reader.js';
+import { type ByteReader, readWhole } from './reader.js';
 import { ByteWriter } from './writer.js';
 
 export const HEST_MACHINE_CHECK_BANK_SIZE = 28;
@@ -244,15 +244,8 @@ export function writeHestIa32Nmi(w: ByteWriter, value: HestIa32Nmi): void {
   w.u32(value.maxRawDataLength, 'maxRawDataLength');
 }
 
-function whole<T>(bytes: Uint8Array, structure: string, read: (r: ByteReader) => T): T {
-  const r = new ByteReader(bytes, structure);
-  const value = read(r);
-  r.expectEnd();
-  return value;
-}
-
 export function decodeHestMachineCheckBank(bytes: Uint8Array): HestMachineCheckBank {
-  return whole(bytes, 'machine check bank', readHestMachineCheckBank);
+  return readWhole(bytes, 'machine check bank', readHestMachineCheckBank);
 }
 export function encodeHestMachineCheckBank(value: HestMachineCheckBank): Uint8Array {
   const w = new ByteWriter('machine check bank', HEST_MACHINE_CHECK_BANK_SIZE);
@@ -260,7 +253,7 @@ export function encodeHestMachineCheckBank(value: HestMachineCheckBank): Uint8Ar
   return w.toBytes();
 }
 export function decodeHestIa32MachineCheck(bytes: Uint8Array): HestIa32MachineCheck {
-  return whole(bytes, 'HEST IA-32 machine check', readHestIa32MachineCheck);
+  return readWhole(bytes, 'HEST IA-32 machine check', readHestIa32MachineCheck);
 }
 export function encodeHestIa32MachineCheck(value: HestIa32MachineCheck): Uint8Array {
   const w = new ByteWriter('HEST IA-32 machine check');
@@ -268,7 +261,7 @@ export function encodeHestIa32MachineCheck(value: HestIa32MachineCheck): Uint8Ar
   return w.toBytes();
 }
 export function decodeHestIa32NotifiedCheck(bytes: Uint8Array): HestIa32NotifiedCheck {
-  return whole(bytes, 'HEST IA-32 corrected/deferred check', readHestIa32NotifiedCheck);
+  return readWhole(bytes, 'HEST IA-32 corrected/deferred check', readHestIa32NotifiedCheck);
 }
 export function encodeHestIa32NotifiedCheck(value: HestIa32NotifiedCheck): Uint8Array {
   const w = new ByteWriter('HEST IA-32 corrected/deferred check');
@@ -276,7 +269,7 @@ export function encodeHestIa32NotifiedCheck(value: HestIa32NotifiedCheck): Uint8
   return w.toBytes();
 }
 export function decodeHestIa32Nmi(bytes: Uint8Array): HestIa32Nmi {
-  return whole(bytes, 'HEST IA-32 NMI', readHestIa32Nmi);
+  return readWhole(bytes, 'HEST IA-32 NMI', readHestIa32Nmi);
 }
 export function encodeHestIa32Nmi(value: HestIa32Nmi): Uint8Array {
   const w = new ByteWriter('HEST IA-32 NMI', HEST_IA32_NMI_SIZE);

@@ -225,3 +225,14 @@ export class ByteReader {
     );
   }
 }
+
+/**
+ * Reads one whole structure from `bytes` with `read` and refuses bytes left over after it
+ * (the `decodeX(bytes)` form of a reader-based `readX`).
+ */
+export function readWhole<T>(bytes: Uint8Array, structure: string, read: (r: ByteReader) => T): T {
+  const r = new ByteReader(bytes, structure);
+  const value = read(r);
+  r.expectEnd();
+  return value;
+}
