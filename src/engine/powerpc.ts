@@ -16,6 +16,7 @@ import {
 import { EngineError, EngineErrorCode } from './errors.js';
 import type { GuestMemory } from './guest-memory.js';
 import type { Platform } from './platform.js';
+import { SnapshotReader } from './snapshot-check.js';
 
 /** `run->flags & KVM_RUN_PPC_NMI_DISP_MASK` (formats.md §14.6). */
 export const KvmNmiDisposition = {
@@ -196,39 +197,65 @@ export class PowerPcMachineCheck {
     };
   }
 
+  /**
+   * Replaces the state with `s`. Untrusted: every field is checked (types, addresses, the queue
+   * against this handler's limit) before anything changes; a bad one is `bad-snapshot`.
+   */
   restore(s: PowerPcSnapshot): void {
-    const big = (v: unknown) => {
-      if (typeof v !== 'string' || !/^0x[0-9a-f]+$/.test(v))
-        throw new EngineError(
-          EngineErrorCode.BadSnapshot,
-          `Cannot restore FWNMI state: ${JSON.stringify(v)} is not a 0x… value`,
+    const r = new SnapshotReader('FWNMI state');
+    const o = r.object(s, '');
+    r.keys(o, '', ['registration', 'inFlight', 'queue']);
+    let registration: FwnmiRegistration | null = null;
+    if (o.registration !== null) {
+      const g = r.object(o.registration, 'registration');
+      r.keys(g, 'registration', ['sresetAddr', 'mceAddr', 'rtasAddr']);
+      registration = {
+        sresetAddr: r.u64(g.sresetAddr, 'registration.sresetAddr'),
+        mceAddr: r.u64(g.mceAddr, 'registration.mceAddr'),
+        rtasAddr: r.u64(g.rtasAddr, 'registration.rtasAddr'),
+      };
+      if (registration.sresetAddr >= FWNMI_LIMIT || registration.mceAddr >= FWNMI_LIMIT)
+        r.fail(
+          'registration',
+          `has a vector at or above ${hx(FWNMI_LIMIT)} (ibm,nmi-register refuses it)`,
         );
-      return BigInt(v);
-    };
-    this.registration =
-      s.registration === null
-        ? null
-        : {
-            sresetAddr: big(s.registration.sresetAddr),
-            mceAddr: big(s.registration.mceAddr),
-            rtasAddr: big(s.registration.rtasAddr),
-          };
-    if (s.inFlight !== null && !Number.isInteger(s.inFlight)) {
-      throw new EngineError(
-        EngineErrorCode.BadSnapshot,
-        `Cannot restore FWNMI state: inFlight ${JSON.stringify(s.inFlight)} is not a vCPU number`,
-      );
     }
-    this.inFlight = s.inFlight;
-    this.queue = s.queue.map((e) => ({
-      vcpu: Number(e.vcpu),
-      srr1: big(e.srr1),
-      dsisr: Number(e.dsisr),
-      dar: big(e.dar),
-      nip: big(e.nip),
-      r3: big(e.r3),
-      disposition: Number(e.disposition),
-      ...(e.logicalAddress === undefined ? {} : { logicalAddress: big(e.logicalAddress) }),
-    }));
+    const inFlight = o.inFlight === null ? null : r.int(o.inFlight, 'inFlight', 0, 0xffff_ffff);
+    const queue = r.list(o.queue, 'queue', this.queueLimit).map((v, i): MachineCheckExit => {
+      const path = `queue[${i}]`;
+      const e = r.object(v, path);
+      r.keys(e, path, [
+        'vcpu',
+        'srr1',
+        'dsisr',
+        'dar',
+        'nip',
+        'r3',
+        'disposition',
+        'logicalAddress',
+      ]);
+      return {
+        vcpu: r.int(e.vcpu, `${path}.vcpu`, 0, 0xffff_ffff),
+        srr1: r.u64(e.srr1, `${path}.srr1`),
+        dsisr: r.int(e.dsisr, `${path}.dsisr`, 0, 0xffff_ffff),
+        dar: r.u64(e.dar, `${path}.dar`),
+        nip: r.u64(e.nip, `${path}.nip`),
+        r3: r.u64(e.r3, `${path}.r3`),
+        disposition: r.int(e.disposition, `${path}.disposition`, 0, 0xffff_ffff),
+        ...(e.logicalAddress === undefined
+          ? {}
+          : { logicalAddress: r.u64(e.logicalAddress, `${path}.logicalAddress`) }),
+      };
+    });
+    if (inFlight === null && queue.length > 0)
+      r.fail(
+        'queue',
+        'holds machine checks while none is in flight (they would never be delivered)',
+      );
+    if (inFlight !== null && registration === null)
+      r.fail('inFlight', 'is set without an FWNMI registration');
+    this.registration = registration;
+    this.inFlight = inFlight;
+    this.queue = queue;
   }
 }

@@ -47,6 +47,7 @@ import {
 } from './machine-layout.js';
 import { memoryErrorRecord } from './memory-record.js';
 import type { Platform, PlatformRequest } from './platform.js';
+import { SnapshotReader } from './snapshot-check.js';
 
 /** Linux `si_code` values for memory-failure SIGBUS (formats.md §15). */
 export const SigbusCode = { ActionRequired: 4, ActionOptional: 5 } as const;
@@ -57,6 +58,9 @@ export const GED_ERROR_EVENT = 0x20;
 
 /** IMPLEMENTATION DEFINED SError syndrome: IDS (bit 24) set, the rest 0. */
 export const SERROR_ISS_IMPLEMENTATION_DEFINED = 1 << 24;
+
+/** ISS bits 24:0: the largest SError syndrome KVM accepts. */
+const SERROR_ISS_MAX = (1 << 25) - 1;
 
 export interface HypervisorCapabilities {
   /** KVM_CAP_ARM_INJECT_SERROR_ESR: the VMM may choose the virtual SError's ISS. */
@@ -215,6 +219,15 @@ export interface EngineSnapshot {
   readonly schema: typeof SNAPSHOT_SCHEMA;
   readonly layout: string;
   readonly sourceIds: readonly number[];
+  /** The error status blocks in `etc/hardware_errors`: a linked restore needs the same ones. */
+  readonly blob: {
+    readonly size: number;
+    readonly blocks: ReadonlyArray<{
+      readonly offset: number;
+      readonly length: number;
+      readonly version: 1 | 2;
+    }>;
+  };
   readonly link: { readonly base: string; readonly hest?: string } | null;
   readonly sources: ReadonlyArray<{
     readonly id: number;
@@ -246,18 +259,6 @@ function toHex(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
   return s;
-}
-
-function fromHex(text: string): Uint8Array {
-  if (!/^([0-9a-f]{2})*$/.test(text)) {
-    throw new EngineError(
-      EngineErrorCode.BadSnapshot,
-      'Cannot restore engine: a backlog record is not hex',
-    );
-  }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 const ASYNC_PREFERENCE = [
@@ -664,12 +665,37 @@ export class RasEngine {
     return n;
   }
 
+  /**
+   * Posts the oldest backlog record of `c` if the guest has consumed the block. A record that
+   * cannot be posted (restore() keeps such records out, so this is a defence) leaves the backlog
+   * counted as dropped and reported, never silently.
+   */
   private drain(c: GhesChannel, region: ErrorRegion): number {
-    if (c.backlog.length > 0 && c.isFree(region)) {
-      this.post(c, region, c.backlog.shift()!, true);
-      return 1;
+    const next = c.backlog[0];
+    if (next === undefined || !c.isFree(region)) return 0;
+    try {
+      c.checkRecord(next.block);
+      this.post(c, region, next, true);
+    } catch (error) {
+      c.backlog.shift();
+      c.counters.dropped++;
+      this.platform.report({
+        level: 'error',
+        code: 'backlog-record-dropped',
+        sourceId: c.id,
+        message: `Dropped a ${next.block.length}-byte backlog record on source ${c.id}: ${(error as Error).message}`,
+      });
+      this.platform.event?.({
+        kind: 'record-dropped',
+        sourceId: c.id,
+        size: next.block.length,
+        ...tagOf(next),
+      });
+      if (error instanceof EngineError) return 0;
+      throw error;
     }
-    return 0;
+    c.backlog.shift();
+    return 1;
   }
 
   private post(
@@ -988,6 +1014,14 @@ export class RasEngine {
       schema: SNAPSHOT_SCHEMA,
       layout: this.layout.config.layout,
       sourceIds: this.channels.map((c) => c.id),
+      blob: {
+        size: this.layout.blob.size,
+        blocks: this.channels.map((c) => ({
+          offset: c.offsets.block,
+          length: c.offsets.blockLength,
+          version: c.source.version,
+        })),
+      },
       link:
         this.link === null
           ? null
@@ -1019,51 +1053,209 @@ export class RasEngine {
     };
   }
 
-  /** Replaces this engine's state with `snap` (taken from an engine with the same machine). */
+  /**
+   * Replaces this engine's state with `snap` (taken from an engine with the same machine). The
+   * snapshot is untrusted: every field is checked against this engine (schema, layout, source
+   * ids, the blob's blocks when linked, each backlog record against its block and the source's
+   * backlog limit, counters, poisoned pages, pending SErrors) before anything changes. A
+   * snapshot that cannot be honoured whole is refused with `bad-snapshot`, the engine unchanged.
+   */
   restore(snap: EngineSnapshot): void {
-    const bad = (why: string): never => {
-      throw new EngineError(EngineErrorCode.BadSnapshot, `Cannot restore engine: ${why}`);
-    };
-    if (snap?.schema !== SNAPSHOT_SCHEMA) bad(`schema is not ${SNAPSHOT_SCHEMA}`);
-    if (snap.layout !== this.layout.config.layout)
-      bad(`layout ${snap.layout} differs from ${this.layout.config.layout}`);
+    const r = new SnapshotReader('engine');
+    const o = r.object(snap, '');
+    r.keys(o, '', [
+      'schema',
+      'layout',
+      'sourceIds',
+      'blob',
+      'link',
+      'sources',
+      'poison',
+      'pendingSErrors',
+      'refusedWrites',
+    ]);
+    if (o.schema !== SNAPSHOT_SCHEMA) r.fail('schema', `is not ${SNAPSHOT_SCHEMA}`);
+    if (o.layout !== this.layout.config.layout)
+      r.fail('layout', `${r.describe(o.layout)} differs from ${this.layout.config.layout}`);
     const ids = this.channels.map((c) => c.id);
-    if (snap.sourceIds.length !== ids.length || snap.sourceIds.some((id, i) => id !== ids[i])) {
-      bad(`sources ${snap.sourceIds.join(',')} differ from ${ids.join(',')}`);
+    const snapIds = r.list(o.sourceIds, 'sourceIds', ids.length + 1);
+    if (snapIds.length !== ids.length || snapIds.some((id, i) => id !== ids[i])) {
+      r.fail(
+        'sourceIds',
+        `${snapIds.map((x) => r.describe(x)).join(',')} differ from ${ids.join(',')}`,
+      );
     }
-    const big = (s: string) =>
-      /^0x[0-9a-f]+$/.test(s) ? BigInt(s) : bad(`${JSON.stringify(s)} is not a 0x… value`);
-    if (snap.link === null) {
+    const blob = this.readSnapshotBlob(r, o.blob);
+    let link: LinkState | null = null;
+    if (o.link !== null) {
+      const l = r.object(o.link, 'link');
+      r.keys(l, 'link', ['base', 'hest']);
+      link = {
+        base: r.u64(l.base, 'link.base'),
+        ...(l.hest === undefined ? {} : { hest: r.u64(l.hest, 'link.hest') }),
+      };
+      if (!isRam(this.memory.regions, link.base, this.layout.blob.size))
+        r.fail(
+          'link.base',
+          `${hx(link.base)}: etc/hardware_errors (${this.layout.blob.size} bytes) is not guest RAM here`,
+        );
+      // Guest memory holds the blocks in the snapshot's layout: it must be this engine's.
+      if (blob.mismatch !== undefined) r.fail(blob.mismatch.path, blob.mismatch.why);
+    }
+    const sources = r.list(o.sources, 'sources', this.channels.length + 1);
+    if (sources.length !== this.channels.length)
+      r.fail(
+        'sources',
+        `holds ${sources.length} entries, this engine has ${this.channels.length} sources`,
+      );
+    const staged = sources.map((v, i) => this.readSnapshotSource(r, v, i));
+    const poisonList = r.list(o.poison, 'poison', 1 << 20);
+    const poison = poisonList.map((v, i) => {
+      const path = `poison[${i}]`;
+      const p = r.object(v, path);
+      r.keys(p, path, ['gpa', 'size', 'hostAddress']);
+      const page = {
+        gpa: r.u64(p.gpa, `${path}.gpa`),
+        size: r.u64(p.size, `${path}.size`),
+        hostAddress: r.u64(p.hostAddress, `${path}.hostAddress`),
+      };
+      if (page.size === 0n || (page.size & (page.size - 1n)) !== 0n)
+        r.fail(`${path}.size`, `${hx(page.size)} is not a power of two`);
+      if (!isRam(this.memory.regions, page.gpa, 1))
+        r.fail(`${path}.gpa`, `${hx(page.gpa)} is not guest RAM here`);
+      return page;
+    });
+    const serrors = new Map<number, number | undefined>();
+    r.list(o.pendingSErrors, 'pendingSErrors', 1 << 16).forEach((v, i) => {
+      const path = `pendingSErrors[${i}]`;
+      const p = r.object(v, path);
+      r.keys(p, path, ['vcpu', 'iss']);
+      const vcpu = r.int(p.vcpu, `${path}.vcpu`, 0, 0xffff_ffff);
+      if (serrors.has(vcpu)) r.fail(`${path}.vcpu`, `${vcpu} appears twice`);
+      serrors.set(
+        vcpu,
+        p.iss === undefined ? undefined : r.int(p.iss, `${path}.iss`, 0, SERROR_ISS_MAX),
+      );
+    });
+    const refusedWrites = r.count(o.refusedWrites, 'refusedWrites');
+
+    // Everything checked: commit.
+    if (link === null) {
       this.link = null;
       this.region = null;
     } else {
-      const link = {
-        base: big(snap.link.base),
-        ...(snap.link.hest === undefined ? {} : { hest: big(snap.link.hest) }),
-      };
-      try {
-        this.attach(link);
-      } catch (cause) {
-        bad(`the linked region is not guest RAM here (${(cause as Error).message})`);
-      }
+      this.attach(link);
     }
-    snap.sources.forEach((s, i) => {
+    staged.forEach((s, i) => {
       const c = this.channels[i]!;
-      c.backlog = s.backlog.map((p) => ({
-        block: fromHex(p.block),
-        vcpu: p.vcpu,
-        el: p.el,
-        ...(p.tag === undefined ? {} : { tag: p.tag }),
-        ...(p.notify === false ? { notify: false } : {}),
-      }));
+      c.backlog = s.backlog;
       c.postedTag = s.postedTag;
       Object.assign(c.counters, s.counters);
     });
     this.poison.clear();
-    for (const p of snap.poison) this.addPoison(big(p.gpa), big(p.size), big(p.hostAddress));
+    for (const p of poison) this.addPoison(p.gpa, p.size, p.hostAddress);
     this.pendingSErrors.clear();
-    for (const p of snap.pendingSErrors) this.pendingSErrors.set(p.vcpu, p.iss);
-    this.refusedWrites = snap.refusedWrites;
+    for (const [vcpu, iss] of serrors) this.pendingSErrors.set(vcpu, iss);
+    this.refusedWrites = refusedWrites;
+  }
+
+  /** The snapshot's blob layout, and the first way it differs from this engine's (if any). */
+  private readSnapshotBlob(
+    r: SnapshotReader,
+    v: unknown,
+  ): { mismatch?: { path: string; why: string } } {
+    const b = r.object(v, 'blob');
+    r.keys(b, 'blob', ['size', 'blocks']);
+    const size = r.int(b.size, 'blob.size', 0, 0xffff_ffff);
+    const here = this.layout.blob;
+    const blocks = r.list(b.blocks, 'blob.blocks', here.sources.length + 1).map((x, i) => {
+      const path = `blob.blocks[${i}]`;
+      const e = r.object(x, path);
+      r.keys(e, path, ['offset', 'length', 'version']);
+      return {
+        offset: r.int(e.offset, `${path}.offset`, 0, 0xffff_ffff),
+        length: r.int(e.length, `${path}.length`, 0, 0xffff_ffff),
+        version: r.int(e.version, `${path}.version`, 1, 2),
+      };
+    });
+    if (blocks.length !== here.sources.length)
+      return {
+        mismatch: {
+          path: 'blob.blocks',
+          why: `lists ${blocks.length} error status blocks, this engine lays out ${here.sources.length}`,
+        },
+      };
+    for (const [i, blk] of blocks.entries()) {
+      const o = here.sources[i]!;
+      const version = this.channels[i]!.source.version;
+      if (blk.offset !== o.block || blk.length !== o.blockLength || blk.version !== version) {
+        return {
+          mismatch: {
+            path: `blob.blocks[${i}]`,
+            why: `is a ${blk.length}-byte GHESv${blk.version} block at +${blk.offset}; this engine lays out source ${this.channels[i]!.id}'s ${o.blockLength}-byte GHESv${version} block at +${o.block}`,
+          },
+        };
+      }
+    }
+    if (size !== here.size)
+      return {
+        mismatch: {
+          path: 'blob.size',
+          why: `${size} differs from this engine's ${here.size} bytes`,
+        },
+      };
+    return {};
+  }
+
+  private readSnapshotSource(
+    r: SnapshotReader,
+    v: unknown,
+    i: number,
+  ): { backlog: PendingRecord[]; postedTag: string | undefined; counters: SourceCounters } {
+    const c = this.channels[i]!;
+    const path = `sources[${i}]`;
+    const s = r.object(v, path);
+    r.keys(s, path, ['id', 'backlog', 'postedTag', 'counters']);
+    if (s.id !== c.id) r.fail(`${path}.id`, `${r.describe(s.id)} is not source ${c.id}`);
+    const limit = c.source.policy === 'reject' ? 0 : c.source.backlogLimit;
+    const backlog = r.list(s.backlog, `${path}.backlog`, limit).map((x, j): PendingRecord => {
+      const at = `${path}.backlog[${j}]`;
+      const p = r.object(x, at);
+      r.keys(p, at, ['block', 'vcpu', 'el', 'tag', 'notify']);
+      const block = r.hexBytes(p.block, `${at}.block`, c.source.blockLength);
+      try {
+        c.checkRecord(block);
+      } catch (error) {
+        if (error instanceof EngineError)
+          r.fail(`${at}.block`, `cannot be posted here: ${error.message}`);
+        throw error;
+      }
+      const vcpu = r.int(p.vcpu, `${at}.vcpu`, 0, 0xffff_ffff);
+      const el = r.int(p.el, `${at}.el`, 0, 1) as 0 | 1;
+      const tag = r.optionalString(p.tag, `${at}.tag`);
+      if (p.notify !== undefined && p.notify !== false)
+        r.fail(`${at}.notify`, `is ${r.describe(p.notify)}, only false or absent`);
+      return {
+        block,
+        vcpu,
+        el,
+        ...(tag === undefined ? {} : { tag }),
+        ...(p.notify === false ? { notify: false } : {}),
+      };
+    });
+    const k = r.object(s.counters, `${path}.counters`);
+    const names = [
+      'posted',
+      'queued',
+      'dropped',
+      'rejected',
+      'hostilePointers',
+      'maxBacklog',
+    ] as const;
+    r.keys(k, `${path}.counters`, names);
+    const counters = {} as SourceCounters;
+    for (const n of names) counters[n] = r.count(k[n], `${path}.counters.${n}`);
+    return { backlog, postedTag: r.optionalString(s.postedTag, `${path}.postedTag`), counters };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -109,7 +109,8 @@ export class VmmRas {
     const bad = (why: string): never => {
       throw new EngineError(EngineErrorCode.BadSnapshot, `Cannot restore VMM RAS: ${why}`);
     };
-    if (snap?.schema !== SCHEMA) bad(`schema is not ${SCHEMA}`);
+    if (snap === null || typeof snap !== 'object' || snap.schema !== SCHEMA)
+      bad(`schema is not ${SCHEMA}`);
     const has = (x: unknown) => (x === null ? 'no' : 'a');
     if ((snap.ghes === null) !== (this.ghes === null))
       bad(`the snapshot has ${has(snap.ghes)} GHES state, this VMM ${has(this.ghes)} GHES engine`);
@@ -117,8 +118,15 @@ export class VmmRas {
       bad(
         `the snapshot has ${has(snap.powerpc)} PowerPC state, this VMM ${has(this.powerpc)} PowerPC machine-check handler`,
       );
+    // Whole or nothing: if the PowerPC part is refused, the GHES part goes back as it was.
+    const ghesBefore = this.ghes?.snapshot();
     if (snap.ghes !== null) this.ghes?.restore(snap.ghes);
-    if (snap.powerpc !== null) this.powerpc?.restore(snap.powerpc);
+    try {
+      if (snap.powerpc !== null) this.powerpc?.restore(snap.powerpc);
+    } catch (error) {
+      if (ghesBefore !== undefined) this.ghes?.restore(ghesBefore);
+      throw error;
+    }
   }
 
   /** System reset: both parts (poisoned pages remapped, FWNMI registration forgotten). */
