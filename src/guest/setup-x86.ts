@@ -1,0 +1,313 @@
+// `vras guest setup`, x86_64 part: installs qemu-system-x86 (Debian host package), resolves and
+// fetches the newest Debian 6.1 amd64 kernel (bookworm, `linux-image-6.1.0-NN-amd64-unsigned`,
+// newest NN apt knows) and the newest 6.12 amd64 kernel (trixie, through the private apt tree of
+// newer.ts), busybox-static (amd64), builds the x86 victim with the host's gcc -static and the
+// x86 initramfs. What it resolved goes into the guest manifest (setup.json) as the optional
+// field `x86`; nothing here names an exact Debian revision.
+// Facts: shared/reference/x86-guest/README.md (the spike that booted 6.1 under TCG, q35,
+// Skylake-Client-v1).
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoPath } from '../node-util/repo-root.js';
+import { cacheRoot, type KernelImage, manifestPath } from './cache.js';
+import { INIT_SCRIPT } from './init-script.js';
+import { PrivateApt } from './newer.js';
+import { buildBaseInitrd, GuestSetupError } from './setup.js';
+
+/** Host packages the x86 guests need (Debian 12). */
+export const X86_HOST_PACKAGES = ['qemu-system-x86', 'cpio', 'gcc', 'libc6-dev'] as const;
+
+export const X86_VICTIM_SOURCE = repoPath('src', 'guest', 'x86-victim.c');
+
+/** What the x86 setup resolved; stored as `x86` in setup.json. */
+export interface X86Setup {
+  readonly schema: 'vras-guest-x86/v1';
+  /** The QEMU binary (Debian's qemu-system-x86). */
+  readonly qemu: string;
+  /** `qemu-system-x86_64 --version`, first line. */
+  readonly qemuVersion: string;
+  /** 6.1 (bookworm) and 6.12 (trixie) amd64 kernels, bzImage. */
+  readonly kernels: readonly KernelImage[];
+  readonly busybox: string;
+  readonly victim: string;
+  /** gzip newc: busybox, /init, /bin/victim (x86_64). */
+  readonly initrd: string;
+}
+
+export interface X86SetupOptions {
+  readonly root?: string;
+  readonly log?: (line: string) => void;
+  /** Look for newer kernel packages even when some are cached. */
+  readonly refresh?: boolean;
+  /** Skip the trixie kernel (6.1 only). */
+  readonly noNewer?: boolean;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
+  const r = spawnSync(command, args, {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...opts.env },
+    maxBuffer: 64 << 20,
+  });
+  if (r.error !== undefined) {
+    const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new GuestSetupError(
+      missing ? 'no-apt' : 'command-failed',
+      missing
+        ? `Cannot run '${command}': not installed (the x86 guest setup needs a Debian host with apt-get and dpkg)`
+        : `Cannot run '${command}': ${r.error.message}`,
+      { cause: r.error },
+    );
+  }
+  if (r.status !== 0) {
+    const tail = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
+    throw new GuestSetupError(
+      'command-failed',
+      `Cannot complete the x86 setup: '${command} ${args.join(' ')}' exited with ${r.status}:\n${tail}`,
+    );
+  }
+  return r.stdout;
+}
+
+function installed(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+const APT_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
+
+/**
+ * The newest package among `apt-cache search` output lines matching `pattern` (its first group is
+ * the package name, the second the number compared), e.g. the NN of linux-image-6.1.0-NN-amd64.
+ */
+export function newestPackage(searchOutput: string, pattern: RegExp): string | undefined {
+  let best: { n: number; name: string } | undefined;
+  for (const line of searchOutput.split('\n')) {
+    const m = pattern.exec(line.split(' ')[0] ?? '');
+    if (m === null) continue;
+    const n = Number(m[2]);
+    if (best === undefined || n > best.n) best = { n, name: m[1]! };
+  }
+  return best?.name;
+}
+
+/** bookworm's 6.1 amd64 image packages: `linux-image-6.1.0-NN-amd64-unsigned`. */
+export const KERNEL_61_AMD64 = /^(linux-image-6\.1\.0-(\d+)-amd64-unsigned)$/;
+/** trixie's 6.12 amd64 image packages: `linux-image-6.12.NN+debXX-amd64-unsigned`. */
+export const KERNEL_612_AMD64 = /^(linux-image-6\.12\.(\d+)\+deb\d+-amd64-unsigned)$/;
+
+function sha(...parts: (string | Uint8Array)[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The bzImage inside an unpacked kernel package (`boot/vmlinuz-<release>`). */
+function unpackedImage(dir: string): { release: string; image: string } | undefined {
+  const boot = join(dir, 'boot');
+  if (!existsSync(boot)) return undefined;
+  const f = readdirSync(boot).find((n) => n.startsWith('vmlinuz-'));
+  return f === undefined
+    ? undefined
+    : { release: f.slice('vmlinuz-'.length), image: join(boot, f) };
+}
+
+function fetchKernel(
+  root: string,
+  series: string,
+  pkg: string,
+  download: (dest: string) => string[],
+  log: (line: string) => void,
+): KernelImage {
+  const release = pkg.replace(/^linux-image-/, '').replace(/-unsigned$/, '');
+  const dir = join(root, `kernel-${release}`);
+  let found = unpackedImage(dir);
+  if (found === undefined) {
+    const debs = join(root, 'debs-x86', release);
+    rmSync(debs, { recursive: true, force: true });
+    const files = download(debs).filter((f) => f.includes(pkg.replace(/-unsigned$/, '')));
+    if (files.length === 0)
+      throw new GuestSetupError(
+        'not-found',
+        `Cannot find the .deb of ${pkg} after apt-get download`,
+      );
+    log(`== unpacking ${pkg}`);
+    rmSync(dir, { recursive: true, force: true });
+    for (const f of files) run('dpkg-deb', ['-x', f, dir]);
+    rmSync(debs, { recursive: true, force: true });
+    found = unpackedImage(dir);
+    if (found === undefined)
+      throw new GuestSetupError('not-found', `Cannot find boot/vmlinuz-* in ${pkg}`);
+  }
+  log(`== x86_64 kernel ${series}: ${found.release}`);
+  return { series, release: found.release, image: found.image };
+}
+
+/** Reads the `x86` field of setup.json; undefined when absent or a file it names is missing. */
+export function readX86Setup(root = cacheRoot()): X86Setup | undefined {
+  const path = manifestPath(root);
+  if (!existsSync(path)) return undefined;
+  let value: { x86?: X86Setup };
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8')) as { x86?: X86Setup };
+  } catch {
+    return undefined;
+  }
+  const x = value?.x86;
+  if (x === undefined || x === null || x.schema !== 'vras-guest-x86/v1') return undefined;
+  if (!Array.isArray(x.kernels)) return undefined;
+  const files = [x.busybox, x.victim, x.initrd, ...x.kernels.map((k) => k.image)];
+  return files.every((f) => typeof f === 'string' && existsSync(f)) ? x : undefined;
+}
+
+/** Writes `x86` into setup.json, keeping every other field as it is. */
+function writeX86Setup(x86: X86Setup, root: string): void {
+  const path = manifestPath(root);
+  let value: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try {
+      value = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch {
+      value = {};
+    }
+  }
+  writeFileSync(path, `${JSON.stringify({ ...value, x86 }, null, 2)}\n`);
+}
+
+/** The x86_64 guest setup; idempotent (cached kernels and builds are only checked). */
+export async function setupX86(options: X86SetupOptions = {}): Promise<X86Setup> {
+  const root = options.root ?? cacheRoot();
+  const log = options.log ?? (() => {});
+  mkdirSync(root, { recursive: true });
+  const previous = readX86Setup(root);
+
+  // 1. Host packages.
+  let updated = false;
+  const aptUpdate = (): void => {
+    if (updated) return;
+    log('== apt-get update');
+    run('apt-get', ['update', '-q', ...APT_LOCK]);
+    updated = true;
+  };
+  const missing = X86_HOST_PACKAGES.filter((p) => !installed(p));
+  if (missing.length > 0) {
+    aptUpdate();
+    log(`== apt-get install ${missing.join(' ')}`);
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...APT_LOCK, ...missing]);
+  }
+  const qemu = 'qemu-system-x86_64';
+  const qemuVersion = run(qemu, ['--version']).split('\n')[0]!.trim();
+  log(`== ${qemuVersion}`);
+
+  // 2. Kernel 6.1 (bookworm, newest NN).
+  const kernels: KernelImage[] = [];
+  const cached = (series: string) =>
+    options.refresh === true ? undefined : previous?.kernels.find((k) => k.series === series);
+  let k61 = cached('6.1');
+  if (k61 === undefined) {
+    const search = () =>
+      run('apt-cache', ['search', '--names-only', '^linux-image-6\\.1\\.0-[0-9]+-amd64-unsigned$']);
+    let pkg = newestPackage(search(), KERNEL_61_AMD64);
+    if (pkg === undefined) {
+      aptUpdate();
+      pkg = newestPackage(search(), KERNEL_61_AMD64);
+    }
+    if (pkg === undefined)
+      throw new GuestSetupError(
+        'not-found',
+        'Cannot find linux-image-6.1.0-NN-amd64-unsigned in apt (is the bookworm archive reachable?)',
+      );
+    const name = pkg;
+    k61 = fetchKernel(
+      root,
+      '6.1',
+      name,
+      (dest) => {
+        mkdirSync(dest, { recursive: true });
+        log(`== downloading ${name}`);
+        run('apt-get', ['download', ...APT_LOCK, name], { cwd: dest });
+        return readdirSync(dest).map((f) => join(dest, f));
+      },
+      log,
+    );
+  }
+  kernels.push(k61);
+
+  // 3. Kernel 6.12 (trixie, newest), through the private apt tree.
+  if (options.noNewer !== true) {
+    let k612 = cached('6.12');
+    if (k612 === undefined) {
+      const apt = new PrivateApt(root, 'amd64', log);
+      apt.update();
+      const out = run(
+        'apt-cache',
+        ['search', '--names-only', '^linux-image-6\\.12\\.[0-9]+\\+deb[0-9]+-amd64-unsigned$'],
+        { env: apt.env },
+      );
+      const pkg = newestPackage(out, KERNEL_612_AMD64);
+      if (pkg === undefined)
+        throw new GuestSetupError(
+          'not-found',
+          'Cannot find linux-image-6.12.NN+debXX-amd64-unsigned in the private trixie apt tree',
+        );
+      k612 = fetchKernel(root, '6.12', pkg, (dest) => apt.download([pkg], dest), log);
+    }
+    kernels.push(k612);
+  }
+
+  // 4. busybox-static (amd64: the host's own architecture).
+  const busybox = join(root, 'busybox-amd64', 'bin', 'busybox');
+  if (!existsSync(busybox)) {
+    const debs = join(root, 'debs-x86', 'busybox');
+    mkdirSync(debs, { recursive: true });
+    log('== downloading busybox-static:amd64');
+    run('apt-get', ['download', ...APT_LOCK, 'busybox-static:amd64'], { cwd: debs });
+    const deb = readdirSync(debs).find((f) => f.startsWith('busybox-static_'));
+    if (deb === undefined)
+      throw new GuestSetupError('not-found', 'Cannot find busybox-static after apt-get download');
+    run('dpkg-deb', ['-x', join(debs, deb), join(root, 'busybox-amd64')]);
+    rmSync(debs, { recursive: true, force: true });
+  }
+  if (!existsSync(busybox))
+    throw new GuestSetupError('not-found', `Cannot find ${busybox} in busybox-static`);
+
+  // 5. The x86 victim, keyed by its source.
+  const source = readFileSync(X86_VICTIM_SOURCE);
+  const victim = join(root, `victim-x86_64-${sha(source)}`);
+  if (!existsSync(victim)) {
+    log('== compiling x86-victim.c (gcc -static)');
+    run('gcc', ['-static', '-O2', '-Wall', '-o', `${victim}.tmp`, X86_VICTIM_SOURCE]);
+    run('mv', [`${victim}.tmp`, victim]);
+  }
+
+  // 6. The x86 initramfs, keyed by its contents.
+  const bb = readFileSync(busybox);
+  const vb = readFileSync(victim);
+  const initrd = join(root, `initrd-x86_64-${sha(bb, vb, INIT_SCRIPT)}.cpio.gz`);
+  if (!existsSync(initrd)) {
+    log('== building the x86_64 initramfs');
+    writeFileSync(initrd, buildBaseInitrd(bb, vb));
+  }
+
+  const setup: X86Setup = {
+    schema: 'vras-guest-x86/v1',
+    qemu,
+    qemuVersion,
+    kernels,
+    busybox,
+    victim,
+    initrd,
+  };
+  writeX86Setup(setup, root);
+  log('== x86_64 guest setup complete');
+  return setup;
+}
