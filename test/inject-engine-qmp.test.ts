@@ -16,7 +16,7 @@ import { bridgeQmpTarget, type QmpEngineBridge, QmpPort } from '../src/inject/en
 import { InjectError } from '../src/inject/errors.js';
 import { InjectGuest } from '../src/inject/guest.js';
 import { validatePayload } from '../src/inject/validate.js';
-import { guestManifest } from './real-guest/support.js';
+import { guestManifest, setupHint } from './real-guest/support.js';
 
 interface Victim {
   readonly pid: number;
@@ -57,7 +57,7 @@ describe('the engine on QEMU 11.1 through QMP (AO → GPIO source → GED)', {
     const manifest = guestManifest(t as never);
     if (manifest === undefined) return;
     if (!hasNewerQemu(manifest)) {
-      const msg = "QEMU 11.1 is not in the guest setup: run 'bin/vras guest setup'";
+      const msg = "the newer QEMU is not in the guest setup: run 'bin/vras guest setup'";
       if (process.env.CI === 'true') throw new Error(msg);
       return;
     }
@@ -72,7 +72,7 @@ describe('the engine on QEMU 11.1 through QMP (AO → GPIO source → GED)', {
   });
 
   it("adopts QEMU's own tables: linked at the HEST QEMU's firmware placed, RAM at QEMU's host address", (t) => {
-    if (bridge === undefined || guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (bridge === undefined || guest === undefined) return t.skip(setupHint());
     assert.equal(bridge.engine.linkState?.hest, guest.target!.hestAddress);
     assert.deepEqual(
       bridge.engine.layout.sources.map((s) => [s.id, s.notification]),
@@ -89,7 +89,7 @@ describe('the engine on QEMU 11.1 through QMP (AO → GPIO source → GED)', {
   });
 
   it('a SIGBUS BUS_MCEERR_AO on the victim page kills the early-kill victim within milliseconds', async (t) => {
-    if (bridge === undefined || guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (bridge === undefined || guest === undefined) return t.skip(setupHint());
     const v = await startVictim(guest);
     const from = guest.vm.console.lines.length;
     const hostAddress = bridge.engine.hostAddressOf(v.paddr + 0x123n)!;
@@ -116,7 +116,7 @@ describe('the engine on QEMU 11.1 through QMP (AO → GPIO source → GED)', {
   });
 
   it('two AO errors in a row are both delivered in order; QEMU alone refuses the second', async (t) => {
-    if (bridge === undefined || guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (bridge === undefined || guest === undefined) return t.skip(setupHint());
     const a = await startVictim(guest);
     const b = await startVictim(guest);
     const from = guest.vm.console.lines.length;

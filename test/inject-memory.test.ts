@@ -22,7 +22,7 @@ import { InjectError } from '../src/inject/errors.js';
 import { InjectGuest } from '../src/inject/guest.js';
 import { MemoryTarget } from '../src/inject/targets.js';
 import { parseTemplate, templateBytes } from '../src/inject/templates.js';
-import { guestManifest } from './real-guest/support.js';
+import { guestManifest, setupHint } from './real-guest/support.js';
 import { readShared } from './support/shared.js';
 
 const VRAS = fileURLToPath(new URL('../bin/vras', import.meta.url));
@@ -195,7 +195,7 @@ describe('vras inject --memory on QEMU 7.2 (ras=on, RAM in a shared file)', {
   });
 
   it("posts into QEMU's SEA source; on the next SEA the guest prints it and the victim is killed", async (t) => {
-    if (guest === undefined) return t.skip('no guest');
+    if (guest === undefined) return t.skip(setupHint());
     const vm = guest.vm;
     const from0 = vm.console.lines.length;
     vm.send('/bin/victim early 60 &');

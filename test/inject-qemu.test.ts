@@ -14,7 +14,7 @@ import { InjectError } from '../src/inject/errors.js';
 import { InjectGuest } from '../src/inject/guest.js';
 import { QmpTarget } from '../src/inject/targets.js';
 import { parseTemplate, templateBytes } from '../src/inject/templates.js';
-import { guestManifest, pidAlive } from './real-guest/support.js';
+import { guestManifest, pidAlive, setupHint } from './real-guest/support.js';
 
 const VRAS = fileURLToPath(new URL('../bin/vras', import.meta.url));
 
@@ -39,7 +39,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
     const manifest = guestManifest(t as never);
     if (manifest === undefined) return;
     if (!hasNewerQemu(manifest)) {
-      const msg = "QEMU 11.1 is not in the guest setup: run 'bin/vras guest setup'";
+      const msg = "the newer QEMU is not in the guest setup: run 'bin/vras guest setup'";
       if (process.env.CI === 'true') throw new Error(msg);
       return;
     }
@@ -52,7 +52,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('delivers a memory and an ARM record; the guest prints exactly the codec’s lines', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     assert.equal(guest.target!.context.notificationType, 7, 'QMP source notifies by GPIO');
     // -cpu cortex-a57: QEMU's cortex_a57_initfn sets MIDR 0x411fd070 (r1p0); an ARM record
     // without --midr carries it, as ghes_inject.py's does.
@@ -78,7 +78,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('a batch over one connection is acked record by record with per-record latency', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     const records = [0, 1, 2, 3].map((i) => ({
       label: `r${i}`,
       bytes: memory(0x4200_0000 + i * 0x1000),
@@ -96,7 +96,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('a second client on the busy socket gets a clear error within its timeout', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     const started = performance.now();
     await assert.rejects(QmpTarget.connect(guest.qmpAddress, { timeoutMs: 800 }), (e: unknown) => {
       assert.ok(e instanceof InjectError);
@@ -108,7 +108,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('a guest that never acks ends in no-ack, and QEMU refuses the next record until it does', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     const target = guest.target!;
     await target.client.execute('stop');
     try {
@@ -139,7 +139,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('one-shot vras inject delivers a record and reports its latency', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     guest.release();
     try {
       const r = await vras([
@@ -172,7 +172,7 @@ describe('vras inject on QEMU 11.1', { concurrency: false }, () => {
   });
 
   it('QEMU dying mid-batch reports exactly which records were delivered', async (t) => {
-    if (guest === undefined) return t.skip('no QEMU 11.1 guest');
+    if (guest === undefined) return t.skip(setupHint());
     const pid = guest.vm.pid!;
     const records = [0, 1, 2].map((i) => ({
       label: `k${i}`,

@@ -23,10 +23,16 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** One guest kernel the harness can boot. `series` names it (`6.1`, later `6.12`, `7.3`). */
 export interface KernelImage {
   readonly series: string;
-  /** Debian package version, e.g. `6.1.0-56-arm64`. */
+  /** Kernel release, e.g. `6.1.0-56-arm64`. */
   readonly release: string;
   /** Uncompressed arm64 Image (Debian's `boot/vmlinuz-*`). */
   readonly image: string;
+  /** The Debian package it came from, resolved at set-up time (absent in older manifests). */
+  readonly package?: string;
+  /** That package's Debian version (`6.1.158-1`). */
+  readonly version?: string;
+  /** The suite it was taken from (`bookworm-security`, `trixie-backports`…). */
+  readonly suite?: string;
 }
 
 /** One QEMU the harness can start. Debian 12's is `system`; later a private 11.1 tree. */
@@ -40,6 +46,8 @@ export interface QemuInstall {
   readonly env: Readonly<Record<string, string>>;
   /** `-L` data directory, when not the system one. */
   readonly dataDir: string | undefined;
+  /** Debian version of a QEMU resolved at set-up time (`1:11.1.3+ds-2~bpo13+1`). */
+  readonly version?: string;
 }
 
 /** What `vras guest setup` produced; read by every run. */

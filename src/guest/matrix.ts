@@ -10,7 +10,13 @@ import { parseTemplate, templateBytes } from '../inject/templates.js';
 import type { GuestManifest } from './cache.js';
 import { QEMU_NEWER_NAME } from './newer.js';
 import { groupsFor } from './runner.js';
-import { type GroupResult, runGroup, SCENARIOS, type ScenarioId } from './scenarios.js';
+import {
+  codecKernel,
+  type GroupResult,
+  runGroup,
+  SCENARIOS,
+  type ScenarioId,
+} from './scenarios.js';
 
 export const MATRIX_QEMUS = ['system', QEMU_NEWER_NAME] as const;
 export const MATRIX_KERNELS = ['6.1', '6.12', '7.3'] as const;
@@ -62,7 +68,8 @@ export function allCells(): CellSpec[] {
 export function parseCell(text: string): CellSpec {
   const m = /^([^:]+):([^:]+)$/.exec(text);
   if (m === null) throw new Error(`Cannot use cell ${JSON.stringify(text)}: expected QEMU:KERNEL`);
-  const qemu = m[1] === '7.2' ? 'system' : m[1]!;
+  // QEMU 7.2 is Debian 12's ('system'); any other version names the newer one the set-up resolved.
+  const qemu = m[1] === '7.2' || m[1] === 'system' ? 'system' : QEMU_NEWER_NAME;
   return { qemu, kernel: m[2]! };
 }
 
@@ -74,8 +81,11 @@ export function cellMissing(manifest: GuestManifest, cell: CellSpec): string | u
   const k = manifest.kernels.find((x) => x.series === cell.kernel);
   if (k === undefined)
     return `kernel ${cell.kernel} is not in the guest setup (run 'bin/vras guest setup')`;
-  if (!(KERNEL_VERSIONS as readonly string[]).includes(cell.kernel))
+  try {
+    codecKernel(cell.kernel);
+  } catch {
     return `the codec has no model of kernel ${cell.kernel} (${KERNEL_VERSIONS.join(', ')})`;
+  }
   return undefined;
 }
 

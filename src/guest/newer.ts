@@ -1,18 +1,17 @@
-// A newer QEMU (11.1, with `inject-ghes-v2-error`) and newer arm64 guest kernels (6.12, 7.3)
-// fetched into the cache without touching the host: apt runs with a private configuration
-// (APT_CONFIG → a file in the cache: its own Dir, an empty dpkg status, one architecture,
-// deb822 sources for trixie signed by the host's Debian keyring), `apt-get download` fetches
-// the .debs, `dpkg-deb -x` unpacks them, and QEMU runs through trixie's own dynamic loader.
-// Facts: shared/reference/real-guest/NEWER-QEMU.md.
+// A newer QEMU (the newest ≥ 10.2 in trixie-backports, with `inject-ghes-v2-error`) and newer
+// arm64 guest kernels (the newest 6.12 in trixie and 7.x in trixie-backports), resolved at
+// set-up time and fetched into the cache without touching the host: private apt trees
+// (private-apt.ts), `apt-get download`, `dpkg-deb -x`, and QEMU runs through trixie's own
+// dynamic loader. Facts: shared/reference/real-guest/NEWER-QEMU.md.
 //
 // Cache layout (under $VRAS_CACHE):
 //   apt-trixie-<arch>/            the private apt tree (config, lists, empty status)
 //   qemu-<version>/root/          the unpacked QEMU and its library closure
 //   qemu-<version>/ok.json        written last: version, binary, the query-commands check
-//   kernel-<release>/             a newer kernel package, unpacked
+//   kernel-<release>_<version>/   a newer kernel package, unpacked
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cacheRoot,
@@ -22,13 +21,26 @@ import {
   readManifest,
   writeManifest,
 } from './cache.js';
+import { upstreamMajorMinor } from './debian-version.js';
 import { GuestError } from './errors.js';
+import { fetchKernel, kernelLines } from './guest-packages.js';
+import {
+  type AptCandidate,
+  AptError,
+  type DebianArchive,
+  newestCandidate,
+  PrivateApt,
+} from './private-apt.js';
 
-/** The QEMU version tested (NEWER-QEMU.md). Backports keep only the newest: override with
- *  VRAS_QEMU_NEWER_VERSION when the mirror has moved on. */
-export const QEMU_NEWER_VERSION = '1:11.1.3+ds-1~bpo13+1';
-/** Name of the private QEMU in the guest manifest (`GuestVm`'s `qemu` option). */
-export const QEMU_NEWER_NAME = '11.1';
+export { PrivateApt } from './private-apt.js';
+
+/** The oldest QEMU with `inject-ghes-v2-error` (NEWER-QEMU.md). */
+export const QEMU_NEWER_MINIMUM: readonly [number, number] = [10, 2];
+/** Suite the newer QEMU comes from. */
+export const QEMU_NEWER_SUITE = 'trixie-backports';
+/** Name of the private QEMU in the guest manifest (`GuestVm`'s `qemu` option); its resolved
+ *  version is in the manifest entry. */
+export const QEMU_NEWER_NAME = 'newer';
 /** The QMP command that marks QEMU ≥ 10.2's GHES injection. */
 export const INJECT_COMMAND = 'inject-ghes-v2-error';
 
@@ -81,157 +93,12 @@ export const QEMU_LIBRARIES = [
   'zlib1g',
 ] as const;
 
-/** A newer kernel: its series, its package, and where the image sits inside the package. */
-export interface NewerKernelSpec {
-  readonly series: string;
-  readonly release: string;
-  readonly package: string;
-  readonly suite: string;
-  /** Image path inside the unpacked package. */
-  readonly image: string;
-}
-
-export const NEWER_KERNELS: readonly NewerKernelSpec[] = [
-  {
-    series: '6.12',
-    release: '6.12.107+deb13-arm64',
-    package: 'linux-image-6.12.107+deb13-arm64-unsigned',
-    suite: 'trixie',
-    image: 'boot/vmlinuz-6.12.107+deb13-arm64',
-  },
-  {
-    series: '7.3',
-    release: '7.3.4+deb13-arm64',
-    package: 'linux-binary-7.3.4+deb13-arm64',
-    suite: 'trixie-backports',
-    image: 'usr/lib/modules/7.3.4+deb13-arm64/vmlinuz',
-  },
-];
-
-export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
-
 export class NewerSetupError extends Error {
   readonly code: 'command-failed' | 'not-found' | 'no-inject-command';
   constructor(code: NewerSetupError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'NewerSetupError';
     this.code = code;
-  }
-}
-
-/** The apt.conf of a private apt tree (NEWER-QEMU.md step 1). */
-export function privateAptConfig(dir: string, arch: string): string {
-  return [
-    `Dir "${dir}/";`,
-    `Dir::State::status "${dir}/status";`,
-    `Dir::Etc::main "${dir}/apt.conf";`,
-    `Dir::Etc::parts "${dir}/apt.conf.d";`,
-    `Dir::Etc::sourcelist "${dir}/sources.list";`,
-    `Dir::Etc::sourceparts "${dir}/sources.list.d";`,
-    `Dir::Etc::preferences "${dir}/preferences";`,
-    `Dir::Etc::preferencesparts "${dir}/preferences.d";`,
-    `APT::Architecture "${arch}";`,
-    `APT::Architectures { "${arch}"; };`,
-    'APT::Sandbox::User "root";',
-    'Acquire::Languages "none";',
-    '',
-  ].join('\n');
-}
-
-/** deb822 sources for trixie, trixie-updates, trixie-backports and trixie-security. */
-export function trixieSources(keyring = DEBIAN_KEYRING): string {
-  return [
-    'Types: deb',
-    'URIs: http://deb.debian.org/debian',
-    'Suites: trixie trixie-updates trixie-backports',
-    'Components: main',
-    `Signed-By: ${keyring}`,
-    '',
-    'Types: deb',
-    'URIs: http://deb.debian.org/debian-security',
-    'Suites: trixie-security',
-    'Components: main',
-    `Signed-By: ${keyring}`,
-    '',
-  ].join('\n');
-}
-
-function runChecked(
-  command: string,
-  args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): string {
-  const r = spawnSync(command, args, {
-    cwd: opts.cwd,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...opts.env },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (r.error !== undefined || r.status !== 0) {
-    const tail = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').slice(-8).join('\n');
-    throw new NewerSetupError(
-      'command-failed',
-      `Cannot complete the newer-QEMU setup: '${command} ${args.join(' ')}' ${r.error === undefined ? `exited with ${r.status}` : `failed (${r.error.message})`}:\n${tail}`,
-      { cause: r.error },
-    );
-  }
-  return r.stdout;
-}
-
-/** A private apt tree for `arch`: creates it, and runs `apt-get update` at most once a day. */
-export class PrivateApt {
-  readonly dir: string;
-  private updated = false;
-  constructor(
-    root: string,
-    readonly arch: string,
-    private readonly log: (line: string) => void = () => {},
-  ) {
-    this.dir = join(root, `apt-trixie-${arch}`);
-  }
-
-  get env(): NodeJS.ProcessEnv {
-    return { APT_CONFIG: join(this.dir, 'apt.conf') };
-  }
-
-  private prepare(): void {
-    for (const d of [
-      'apt.conf.d',
-      'sources.list.d',
-      'preferences.d',
-      'var/lib/apt/lists/partial',
-      'var/cache/apt/archives/partial',
-    ])
-      mkdirSync(join(this.dir, d), { recursive: true });
-    writeFileSync(join(this.dir, 'apt.conf'), privateAptConfig(this.dir, this.arch));
-    writeFileSync(join(this.dir, 'sources.list'), '');
-    writeFileSync(join(this.dir, 'sources.list.d', 'trixie.sources'), trixieSources());
-    if (!existsSync(join(this.dir, 'status'))) writeFileSync(join(this.dir, 'status'), '');
-  }
-
-  update(force = false): void {
-    if (this.updated) return;
-    this.prepare();
-    const stamp = join(this.dir, 'updated');
-    const fresh =
-      existsSync(stamp) && Date.now() - Number(readFileSync(stamp, 'utf8')) < 24 * 3600 * 1000;
-    if (!fresh || force) {
-      this.log(`== apt-get update (private, trixie ${this.arch})`);
-      runChecked('apt-get', ['update', '-q'], { env: this.env });
-      writeFileSync(stamp, String(Date.now()));
-    }
-    this.updated = true;
-  }
-
-  /** `apt-get download` into `dest`; returns the .deb paths, one per package. */
-  download(packages: readonly string[], dest: string): string[] {
-    this.update();
-    mkdirSync(dest, { recursive: true });
-    this.log(`== apt-get download ${packages.length} package(s) (${this.arch})`);
-    runChecked('apt-get', ['download', '-q', ...packages], { cwd: dest, env: this.env });
-    return readdirSync(dest)
-      .filter((f) => f.endsWith('.deb'))
-      .map((f) => join(dest, f));
   }
 }
 
@@ -315,15 +182,14 @@ export function queryCommands(q: QemuInstall, timeoutMs = 10_000): Promise<strin
 export interface NewerSetupOptions {
   readonly root?: string;
   readonly log?: (line: string) => void;
-  /** Which kernels (default all of NEWER_KERNELS). */
+  /** Which kernel lines (`6.12`, `7.x`; default both). */
   readonly kernels?: readonly string[];
-  /** Skip QEMU 11.1 (kernels only). */
+  /** Skip the newer QEMU (kernels only). */
   readonly noQemu?: boolean;
-}
-
-export interface NewerSetupResult {
-  readonly qemu: QemuInstall | undefined;
-  readonly kernels: readonly KernelImage[];
+  /** The Debian archive (default Debian's, or $VRAS_DEBIAN_MIRROR). */
+  readonly archive?: DebianArchive;
+  /** Environment of apt and dpkg-deb (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 interface QemuStamp {
@@ -332,39 +198,111 @@ interface QemuStamp {
   readonly inject: boolean;
 }
 
-/** Fetches (once) QEMU 11.1 into the cache and checks it offers `inject-ghes-v2-error`. */
+function unpacker(env: NodeJS.ProcessEnv): (deb: string, dir: string) => void {
+  return (deb, dir) => {
+    const r = spawnSync('dpkg-deb', ['-x', deb, dir], { env, encoding: 'utf8' });
+    if (r.error !== undefined || r.status !== 0)
+      throw new NewerSetupError(
+        'command-failed',
+        `Cannot unpack ${deb}: dpkg-deb ${r.error === undefined ? `exited with ${r.status}: ${r.stderr.trim()}` : r.error.message}`,
+        { cause: r.error },
+      );
+  };
+}
+
+function asSetupError(e: unknown): never {
+  if (e instanceof AptError)
+    throw new NewerSetupError(e.code === 'not-found' ? 'not-found' : 'command-failed', e.message, {
+      cause: e,
+    });
+  throw e;
+}
+
+/** The newest QEMU ≥ 10.2 in trixie-backports (qemu-system-arm), or an error naming the offer. */
+export function resolveNewerQemu(apt: PrivateApt): AptCandidate {
+  const offered = apt.candidates(['qemu-system-arm']);
+  const fits = offered.filter((c) => {
+    const mm = upstreamMajorMinor(c.version);
+    return (
+      c.suite === QEMU_NEWER_SUITE &&
+      mm !== undefined &&
+      (mm[0] > QEMU_NEWER_MINIMUM[0] ||
+        (mm[0] === QEMU_NEWER_MINIMUM[0] && mm[1] >= QEMU_NEWER_MINIMUM[1]))
+    );
+  });
+  const pick = newestCandidate(fits);
+  if (pick === undefined)
+    throw new AptError(
+      'not-found',
+      `Cannot find qemu-system-arm >= ${QEMU_NEWER_MINIMUM.join('.')} in ${QEMU_NEWER_SUITE} (the archive offered ${offered.length === 0 ? 'none' : offered.map((c) => `${c.version} (${c.suite})`).join(', ')})`,
+    );
+  return pick;
+}
+
+/** Reads a finished QEMU tree's stamp, or undefined. */
+function readStamp(path: string): QemuStamp | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as QemuStamp;
+    return typeof v?.version === 'string' && v.inject === true ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fetches (once per version) the newest QEMU ≥ 10.2 from trixie-backports into the cache and
+ * checks that it offers `inject-ghes-v2-error`. When the archive can't be reached, the cached
+ * one (`cached`, from the manifest) is used as it is.
+ */
 export async function setupNewerQemu(
   root: string,
   log: (line: string) => void = () => {},
+  options: { archive?: DebianArchive; env?: NodeJS.ProcessEnv; cached?: QemuInstall } = {},
 ): Promise<QemuInstall> {
-  const version = process.env.VRAS_QEMU_NEWER_VERSION ?? QEMU_NEWER_VERSION;
+  const env = options.env ?? process.env;
+  const apt = new PrivateApt(root, 'amd64', log, {
+    release: 'trixie',
+    ...(options.archive === undefined ? {} : { archive: options.archive }),
+    env,
+  });
+  let pick: AptCandidate;
+  try {
+    pick = resolveNewerQemu(apt);
+  } catch (e) {
+    const c = options.cached;
+    if (
+      e instanceof AptError &&
+      e.code === 'unreachable' &&
+      c !== undefined &&
+      existsSync(c.command)
+    ) {
+      log(`== archive unreachable; using the cached QEMU ${c.version ?? c.name}`);
+      return c;
+    }
+    return asSetupError(e);
+  }
+  const version = pick.version;
   const key = version.replace(/[^0-9A-Za-z.+~-]/g, '_');
   const dir = join(root, `qemu-${key}`);
   const tree = join(dir, 'root');
   const stampPath = join(dir, 'ok.json');
-  const install = privateQemuInstall(QEMU_NEWER_NAME, tree);
-  if (existsSync(stampPath)) {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as QemuStamp;
-    if (stamp.version === version && stamp.inject && existsSync(install.command)) {
-      log(`== QEMU ${version} cached`);
-      return install;
-    }
+  const install: QemuInstall = { ...privateQemuInstall(QEMU_NEWER_NAME, tree), version };
+  const stamp = readStamp(stampPath);
+  if (stamp?.version === version && existsSync(install.command)) {
+    log(`== QEMU ${version} (${pick.suite}) cached`);
+    return install;
   }
-  const apt = new PrivateApt(root, 'amd64', log);
   const debs = join(dir, 'debs');
   rmSync(dir, { recursive: true, force: true });
   let files: string[];
   try {
     files = apt.download([`qemu-system-arm=${version}`, ...QEMU_LIBRARIES], debs);
   } catch (e) {
-    throw new NewerSetupError(
-      'not-found',
-      `Cannot fetch qemu-system-arm ${version} from trixie-backports (backports keep only the newest version; set VRAS_QEMU_NEWER_VERSION to the one the mirror has and re-test): ${(e as Error).message}`,
-      { cause: e },
-    );
+    return asSetupError(e);
   }
   log(`== unpacking ${files.length} .debs`);
-  for (const f of files) runChecked('dpkg-deb', ['-x', f, tree]);
+  const unpack = unpacker(env);
+  for (const f of files) unpack(f, tree);
   mkdirSync(install.dataDir!, { recursive: true });
   rmSync(debs, { recursive: true, force: true });
   const commands = await queryCommands(install);
@@ -374,63 +312,63 @@ export async function setupNewerQemu(
       'no-inject-command',
       `QEMU ${version} does not list ${INJECT_COMMAND} in query-commands (${commands.length} commands)`,
     );
-  const stamp: QemuStamp = { version, commands: commands.length, inject };
-  writeFileSync(stampPath, `${JSON.stringify(stamp)}\n`);
-  log(`== QEMU ${version}: ${INJECT_COMMAND} present`);
+  const done: QemuStamp = { version, commands: commands.length, inject };
+  writeFileSync(stampPath, `${JSON.stringify(done)}\n`);
+  log(`== QEMU ${version} (${pick.suite}): ${INJECT_COMMAND} present`);
   return install;
 }
 
-/** Fetches (once) one newer kernel package and returns its image. */
-export function setupNewerKernel(
-  root: string,
-  spec: NewerKernelSpec,
-  log: (line: string) => void = () => {},
-): KernelImage {
-  const dir = join(root, `kernel-${spec.release}`);
-  const image = join(dir, spec.image);
-  if (!existsSync(image)) {
-    const apt = new PrivateApt(root, 'arm64', log);
-    const debs = join(root, 'debs-newer', spec.series);
-    rmSync(debs, { recursive: true, force: true });
-    const files = apt.download([`${spec.package}/${spec.suite}`], debs);
-    log(`== unpacking ${spec.package}`);
-    rmSync(dir, { recursive: true, force: true });
-    for (const f of files) runChecked('dpkg-deb', ['-x', f, dir]);
-    rmSync(debs, { recursive: true, force: true });
-    if (!existsSync(image))
-      throw new NewerSetupError(
-        'not-found',
-        `Cannot find the kernel image ${image} in ${spec.package}`,
-      );
-  }
-  log(`== kernel ${spec.release}`);
-  return { series: spec.series, release: spec.release, image };
-}
-
 /**
- * Adds QEMU 11.1 and the newer kernels to the guest manifest (run after `setupGuest`, which
- * writes the base manifest). Idempotent: cached trees are only checked.
+ * Adds the newer QEMU and the newer kernels to the guest manifest (run after `setupGuest`, which
+ * writes the base manifest). Idempotent: cached trees are only checked; a newer build in the
+ * archive replaces them.
  */
 export async function setupNewer(options: NewerSetupOptions = {}): Promise<GuestManifest> {
   const root = options.root ?? cacheRoot();
   const log = options.log ?? (() => {});
+  const env = options.env ?? process.env;
   const base = readManifest(root);
   if (base === undefined)
     throw new GuestError(
       'setup-missing',
       `No base guest setup in ${root}; run 'bin/vras guest setup'`,
     );
-  const qemu = options.noQemu === true ? undefined : await setupNewerQemu(root, log);
-  const wanted = options.kernels ?? NEWER_KERNELS.map((k) => k.series);
-  const kernels = NEWER_KERNELS.filter((k) => wanted.includes(k.series)).map((k) =>
-    setupNewerKernel(root, k, log),
-  );
+  const cachedQemu = base.qemu.find((q) => q.name === QEMU_NEWER_NAME);
+  const qemu =
+    options.noQemu === true
+      ? undefined
+      : await setupNewerQemu(root, log, {
+          ...(options.archive === undefined ? {} : { archive: options.archive }),
+          env,
+          ...(cachedQemu === undefined ? {} : { cached: cachedQemu }),
+        });
+  const wanted = options.kernels ?? ['6.12', '7.x'];
+  const apt = new PrivateApt(root, 'arm64', log, {
+    release: 'trixie',
+    ...(options.archive === undefined ? {} : { archive: options.archive }),
+    env,
+  });
+  const unpack = unpacker(env);
+  const kernels: KernelImage[] = [];
+  for (const line of kernelLines('arm64').filter((l) => wanted.includes(l.line))) {
+    const cached = base.kernels.find((k) =>
+      line.line === '7.x' ? /^7\./.test(k.series) : k.series === line.line,
+    );
+    try {
+      const k = fetchKernel({ root, apt, line, cached, log, unpack });
+      log(
+        `== kernel ${k.release} (${k.package ?? '?'} ${k.version ?? '?'}, ${k.suite ?? 'cached'})`,
+      );
+      kernels.push(k);
+    } catch (e) {
+      asSetupError(e);
+    }
+  }
+  const replaced = (k: KernelImage): boolean =>
+    kernels.some((n) => n.series === k.series || (/^7\./.test(n.series) && /^7\./.test(k.series)));
   const manifest: GuestManifest = {
     ...base,
-    kernels: [
-      ...base.kernels.filter((k) => !kernels.some((n) => n.series === k.series)),
-      ...kernels,
-    ],
+    kernels: [...base.kernels.filter((k) => !replaced(k)), ...kernels],
     qemu: [
       ...base.qemu.filter((q) => q.name !== qemu?.name),
       ...(qemu === undefined ? [] : [qemu]),
@@ -443,4 +381,9 @@ export async function setupNewer(options: NewerSetupOptions = {}): Promise<Guest
 /** Whether the manifest has the newer QEMU (for tests and the matrix). */
 export function hasNewerQemu(manifest: GuestManifest): boolean {
   return manifest.qemu.some((q) => q.name === QEMU_NEWER_NAME);
+}
+
+/** The series of the newest 7.x kernel in the manifest (`7.3`), if any. */
+export function newestSevenSeries(manifest: GuestManifest): string | undefined {
+  return manifest.kernels.map((k) => k.series).find((s) => /^7\./.test(s));
 }

@@ -6,20 +6,21 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { repoPath } from '../node-util/repo-root.js';
 import {
   cacheRoot,
   type GuestManifest,
-  type KernelImage,
   type QemuInstall,
   readManifest,
   writeManifest,
 } from './cache.js';
 import { buildCpio, type CpioEntry } from './cpio.js';
+import { fetchKernel, kernelLines } from './guest-packages.js';
 import { INIT_SCRIPT } from './init-script.js';
+import { AptError, type DebianArchive, PrivateApt } from './private-apt.js';
 
 /** Host packages (Debian 12) the harness uses. */
 export const HOST_PACKAGES = [
@@ -46,12 +47,16 @@ export interface SetupOptions {
   readonly root?: string;
   /** Progress lines (`== installing …`). */
   readonly log?: (line: string) => void;
-  /** Look for a newer kernel package even when one is cached. */
+  /** Refresh the package lists now instead of at most once a day. */
   readonly refresh?: boolean;
   /** Environment of the host commands (default process.env; its PATH finds apt-get, dpkg…). */
   readonly env?: NodeJS.ProcessEnv;
   /** Whether apt-get may run without sudo (default: this process runs as root). */
   readonly privileged?: boolean;
+  /** The Debian archive guest packages come from (default Debian's, or $VRAS_DEBIAN_MIRROR). */
+  readonly archive?: DebianArchive;
+  /** UEFI firmware for the arm64 guests (default Debian's qemu-efi-aarch64). */
+  readonly firmware?: string;
 }
 
 export const VICTIM_SOURCE = repoPath('src', 'guest', 'victim.c');
@@ -117,38 +122,21 @@ function installed(run: Runner, pkg: string): boolean {
 
 const APT_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
 
-/** Newest `linux-image-6.1.0-NN-arm64-unsigned` apt knows about. */
-function newestKernelPackage(run: Runner): string | undefined {
-  const out = run('apt-cache', [
-    'search',
-    '--names-only',
-    '^linux-image-6\\.1\\.0-[0-9]+-arm64-unsigned$',
-  ]);
-  let best: { nn: number; name: string } | undefined;
-  for (const line of out.split('\n')) {
-    const m = /^(linux-image-6\.1\.0-(\d+)-arm64-unsigned)\s/.exec(line);
-    if (m === null) continue;
-    const nn = Number(m[2]);
-    if (best === undefined || nn > best.nn) best = { nn, name: m[1]! };
+/** Runs a private-apt step, turning its errors into GuestSetupErrors. */
+function wrapApt<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof AptError)
+      throw new GuestSetupError(
+        e.code === 'not-found' ? 'not-found' : 'command-failed',
+        e.message,
+        {
+          cause: e,
+        },
+      );
+    throw e;
   }
-  return best?.name;
-}
-
-function download(run: Runner, root: string, pkg: string, log: (line: string) => void): string {
-  const debs = join(root, 'debs');
-  mkdirSync(debs, { recursive: true });
-  const base = pkg.replace(/:.*$/, '');
-  const existing = readdirSync(debs).find((f) => f.startsWith(`${base}_`) && f.endsWith('.deb'));
-  if (existing !== undefined) return join(debs, existing);
-  log(`== downloading ${pkg}`);
-  run('apt-get', ['download', ...APT_LOCK, pkg], { cwd: debs });
-  const got = readdirSync(debs).find((f) => f.startsWith(`${base}_`) && f.endsWith('.deb'));
-  if (got === undefined)
-    throw new GuestSetupError(
-      'not-found',
-      `Cannot find the .deb of ${pkg} after apt-get download in ${debs}`,
-    );
-  return join(debs, got);
 }
 
 function sha(...parts: (string | Uint8Array)[]): string {
@@ -177,11 +165,8 @@ export function buildBaseInitrd(busybox: Uint8Array, victim: Uint8Array): Uint8A
 export async function setupGuest(options: SetupOptions = {}): Promise<GuestManifest> {
   const root = options.root ?? cacheRoot();
   const log = options.log ?? (() => {});
-  const run = makeRunner(
-    log,
-    options.env ?? process.env,
-    options.privileged ?? process.getuid?.() === 0,
-  );
+  const env = options.env ?? process.env;
+  const run = makeRunner(log, env, options.privileged ?? process.getuid?.() === 0);
   mkdirSync(root, { recursive: true });
   log(`== cache ${root}`);
 
@@ -193,12 +178,8 @@ export async function setupGuest(options: SetupOptions = {}): Promise<GuestManif
     run('apt-get', ['update', '-q', ...APT_LOCK], { root: true });
     updated = true;
   };
-  const archs = run('dpkg', ['--print-foreign-architectures']).split(/\s+/);
-  if (!archs.includes('arm64')) {
-    log('== dpkg --add-architecture arm64');
-    run('dpkg', ['--add-architecture', 'arm64'], { root: true });
-    aptUpdate();
-  }
+  // A Debian host: dpkg answers (the guest packages come from private apt trees).
+  run('dpkg', ['--print-architecture']);
   const missing = HOST_PACKAGES.filter((p) => !installed(run, p));
   if (missing.length > 0) {
     aptUpdate();
@@ -209,48 +190,42 @@ export async function setupGuest(options: SetupOptions = {}): Promise<GuestManif
   } else {
     log(`== host packages present: ${HOST_PACKAGES.join(' ')}`);
   }
-  if (!existsSync(UEFI_FIRMWARE))
+  const firmware = options.firmware ?? UEFI_FIRMWARE;
+  if (!existsSync(firmware))
     throw new GuestSetupError(
       'not-found',
-      `Cannot find ${UEFI_FIRMWARE} after installing qemu-efi-aarch64`,
+      `Cannot find ${firmware} after installing qemu-efi-aarch64`,
     );
 
   const previous = readManifest(root);
 
-  // 2. Guest kernel 6.1 (newest NN).
-  let kernel: KernelImage | undefined = previous?.kernels.find((k) => k.series === '6.1');
-  if (kernel === undefined || options.refresh === true) {
-    let pkg = newestKernelPackage(run);
-    if (pkg === undefined) {
-      aptUpdate();
-      pkg = newestKernelPackage(run);
-    }
-    if (pkg === undefined)
-      throw new GuestSetupError(
-        'not-found',
-        'Cannot find linux-image-6.1.0-NN-arm64-unsigned in apt (is arm64 enabled and the bookworm archive reachable?)',
-      );
-    const release = pkg.replace(/^linux-image-/, '').replace(/-unsigned$/, '');
-    const dir = join(root, `kernel-${release}`);
-    const image = join(dir, 'boot', `vmlinuz-${release}`);
-    if (!existsSync(image)) {
-      const deb = download(run, root, `${pkg}:arm64`, log);
-      log(`== unpacking ${pkg}`);
-      rmSync(dir, { recursive: true, force: true });
-      run('dpkg-deb', ['-x', deb, dir]);
-    }
-    if (!existsSync(image))
-      throw new GuestSetupError('not-found', `Cannot find the kernel image ${image} in ${pkg}`);
-    kernel = { series: '6.1', release, image };
-  }
-  log(`== kernel ${kernel.release}`);
+  // 2. Guest kernel: the newest 6.1 in bookworm, from a private arm64 apt tree (the host's apt
+  // configuration is left alone), resolved now and recorded in the manifest.
+  const apt = new PrivateApt(root, 'arm64', log, {
+    release: 'bookworm',
+    ...(options.archive === undefined ? {} : { archive: options.archive }),
+    env,
+  });
+  const unpack = (deb: string, dir: string): void => {
+    run('dpkg-deb', ['-x', deb, dir]);
+  };
+  if (options.refresh === true) wrapApt(() => apt.update(true));
+  const line = kernelLines('arm64').find((l) => l.line === '6.1')!;
+  const cached = previous?.kernels.find((k) => k.series === '6.1');
+  const kernel = wrapApt(() => fetchKernel({ root, apt, line, cached, log, unpack }));
+  log(
+    `== kernel ${kernel.release} (${kernel.package ?? '?'} ${kernel.version ?? '?'}, ${kernel.suite ?? 'cached'})`,
+  );
 
-  // 3. busybox-static:arm64.
+  // 3. busybox-static:arm64 (bookworm).
   const busybox = join(root, 'busybox', 'bin', 'busybox');
   if (!existsSync(busybox)) {
-    const deb = download(run, root, 'busybox-static:arm64', log);
+    const debs = join(root, 'debs-busybox');
+    rmSync(debs, { recursive: true, force: true });
+    const files = wrapApt(() => apt.download(['busybox-static'], debs));
     log('== unpacking busybox-static');
-    run('dpkg-deb', ['-x', deb, join(root, 'busybox')]);
+    for (const f of files) unpack(f, join(root, 'busybox'));
+    rmSync(debs, { recursive: true, force: true });
   }
   if (!existsSync(busybox))
     throw new GuestSetupError('not-found', `Cannot find ${busybox} in busybox-static`);
@@ -281,13 +256,14 @@ export async function setupGuest(options: SetupOptions = {}): Promise<GuestManif
     dataDir: undefined,
   };
   const manifest: GuestManifest = {
+    ...previous,
     schema: 'vras-guest/v1',
-    kernels: [kernel],
+    kernels: [kernel, ...(previous?.kernels.filter((k) => k.series !== '6.1') ?? [])],
     busybox,
     victim,
     initrd,
-    firmware: UEFI_FIRMWARE,
-    qemu: [qemu],
+    firmware,
+    qemu: [qemu, ...(previous?.qemu.filter((q) => q.name !== 'system') ?? [])],
   };
   writeManifest(manifest, root);
   log('== guest setup complete');

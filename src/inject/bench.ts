@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GuestManifest } from '../guest/cache.js';
+import { QEMU_NEWER_NAME } from '../guest/newer.js';
 import { InjectGuest } from './guest.js';
 import { QmpTarget } from './targets.js';
 import { parseTemplate, templateBytes } from './templates.js';
@@ -135,7 +136,7 @@ export async function injectBenchFigures(
     await guest.connect();
     const oneShotCliMs = median(cli);
     return {
-      qemu: '11.1',
+      qemu: QEMU_NEWER_NAME,
       kernel: options.kernel ?? '6.1',
       persistentCommandMs: median(send),
       persistentCycleMs: median(cycle),
@@ -202,7 +203,7 @@ export async function engineAoFigures(
       await bridge.settle(3000);
     }
     return {
-      qemu: '11.1',
+      qemu: QEMU_NEWER_NAME,
       kernel: options.kernel ?? '6.1',
       sigbusToVictimMs: median(total),
       engineStepMs: median(step),

@@ -59,11 +59,4 @@ describe('real arm64 guest scenarios', () => {
     assert.equal(r.latenciesMs.length, QUEUE_RECORDS, 'one post-to-ack latency per record');
     assert.equal(new Set(r.records.map((x) => x.hex)).size, QUEUE_RECORDS, 'records are distinct');
   });
-
-  it('runs the whole suite in under two minutes of wall time', (t) => {
-    if (guestManifest(t) === undefined) return;
-    if (suiteError !== undefined) throw suiteError;
-    assert.ok(suite !== undefined);
-    assert.ok(suite.wallMs < 120_000, `suite took ${suite.wallMs} ms`);
-  });
 });
