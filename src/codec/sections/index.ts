@@ -8,6 +8,7 @@ export * from './dmar-generic.js';
 export * from './dmar-iommu.js';
 export * from './dmar-vtd.js';
 export * from './firmware-error-reference.js';
+export * from './ia32x64.js';
 export * from './layout.js';
 export * from './memory.js';
 export * from './memory2.js';
