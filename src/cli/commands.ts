@@ -45,6 +45,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'what a Linux guest does with a HEST, status block or CPER record',
     load: () => import('./lint.js'),
   },
+  mce: {
+    summary: 'decode or build an x86 machine check (MCi_STATUS…) with Linux’s grading',
+    load: () => import('./mce.js'),
+  },
   simulate: {
     summary: 'run a scenario in the deterministic full-stack simulator',
     load: () => import('./simulate.js'),
