@@ -1,13 +1,38 @@
-// Bundles the CLI into dist/cli/ with esbuild (one chunk per command, loaded on demand), so
-// `bin/vras` starts in tens of milliseconds instead of paying tsx's TypeScript loader on every
-// run. bin/vras rebuilds it whenever a source file is newer than the bundle.
-import { renameSync, rmSync } from 'node:fs';
+// Bundles the CLI into dist/cli/ with esbuild (one chunk per command, loaded on demand): the
+// `vras` the package installs (package.json "bin": dist/cli/main.js) and the one bin/vras runs
+// in a checkout. `--if-stale` builds only when a source file is newer than the bundle (the test
+// support calls it once per test process; the CLI itself never scans the sources).
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'dist', 'cli');
+const bundle = join(target, 'main.js');
+
+/** Newest mtime (ms) of the files under `dir` (recursively). */
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+export function isStale() {
+  if (!existsSync(bundle)) return true;
+  const built = statSync(bundle).mtimeMs;
+  return (
+    newest(join(root, 'src')) > built ||
+    statSync(fileURLToPath(import.meta.url)).mtimeMs > built ||
+    statSync(join(root, 'package.json')).mtimeMs > built
+  );
+}
+
+if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
+
 // Build beside the bundle and swap it in, so nobody runs a half-written one.
 const outdir = `${target}.tmp-${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
@@ -23,12 +48,13 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   chunkNames: 'chunks/[name]-[hash]',
+  banner: { js: '#!/usr/bin/env node' },
 });
-rmSync(`${target}.old`, { recursive: true, force: true });
+rmSync(`${target}.old-${process.pid}`, { recursive: true, force: true });
 try {
-  renameSync(target, `${target}.old`);
+  renameSync(target, `${target}.old-${process.pid}`);
 } catch {
   // no previous bundle
 }
 renameSync(outdir, target);
-rmSync(`${target}.old`, { recursive: true, force: true });
+rmSync(`${target}.old-${process.pid}`, { recursive: true, force: true });

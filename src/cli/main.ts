@@ -9,7 +9,7 @@ function usage(): string {
   const names = Object.keys(commands).sort();
   const width = Math.max(8, ...names.map((n) => n.length));
   return [
-    'usage: vras <command> [options]',
+    'usage: vras <command> [options]        (vras --version: the version)',
     '',
     'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`),
@@ -23,6 +23,11 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    const { packageVersion } = await import('./version.js');
+    process.stdout.write(`vras ${packageVersion()}\n`);
+    return 0;
   }
   const entry = commands[name];
   if (entry === undefined) {
