@@ -18,3 +18,4 @@ export * from './prng.js';
 export * from './ras-engine.js';
 export * from './soak.js';
 export * from './vmm-ras.js';
+export * from './x86-policy.js';
