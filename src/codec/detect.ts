@@ -1,13 +1,24 @@
 // Which structure a byte string holds, from its signatures and lengths alone: an ACPI HEST
 // (formats.md §3, signature `HEST`), a UEFI CPER record (§5.1, `CPER` + 0xFFFFFFFF at offset 6),
 // a Generic Error Status Block (§4.1, no signature: recognised by lengths that agree), or a bare
-// section body (§6–§10, no header at all: only with a hint naming its kind or GUID). Never throws.
+// section body (§6–§10, no header at all: only with a hint naming its kind or GUID), or a section
+// with its 72-byte descriptor in front (§5.2 + body: libcper's single-section form, Redfish's
+// `CPERSection`). A status block the kernel would reject (lengths that disagree with the input)
+// is still a status block when its header and first entry look like one. Never throws.
 
 import { type Guid, isGuid, parseGuid } from './guid.js';
 import { hex } from './hex.js';
 import { sectionCodecByKind, sectionCodecFor } from './section.js';
+import { sectionDescriptorShape } from './section-with-descriptor.js';
 
 export type DetectedKind = 'hest' | 'cper-record' | 'ghes-status-block' | 'section' | 'unknown';
+
+/** What detectInput() tells apart: detectStructure()'s kinds and the descriptor-plus-section form. */
+export type InputKind = DetectedKind | 'section-with-descriptor';
+
+export interface InputDetection extends Omit<Detection, 'kind'> {
+  readonly kind: InputKind;
+}
 
 export interface Detection {
   readonly kind: DetectedKind;
@@ -98,6 +109,80 @@ export function statusBlockPlausibility(bytes: Uint8Array): { ok: boolean; reaso
   };
 }
 
+/**
+ * A status block whose lengths do not agree (the kernel rejects it: `Invalid error status block
+ * length!`, `Failed to read error status block!`, …) is still recognised when its header and
+ * first entry header look like a status block's: block_status reserved bits clear, a CPER
+ * severity, and a first entry naming a section type vras knows with a CPER severity. Returns
+ * the reason, or undefined.
+ */
+function rejectedStatusBlock(bytes: Uint8Array): string | undefined {
+  if (bytes.length < 20 + 64) return undefined;
+  if ((u32(bytes, 0) & 0xffffc000) !== 0 || u32(bytes, 16) > 3) return undefined;
+  const type = guidAt(bytes, 20);
+  if (sectionCodecFor(type) === undefined || u32(bytes, 36) > 3) return undefined;
+  return `its header and first entry (section type ${type}) are a status block's, whose lengths the kernel would reject`;
+}
+
+function guidAt(b: Uint8Array, o: number): string {
+  const h = (i: number) => b[o + i]!.toString(16).padStart(2, '0');
+  const le = (idx: number[]) => idx.map(h).join('');
+  return `${le([3, 2, 1, 0])}-${le([5, 4])}-${le([7, 6])}-${le([8, 9])}-${le([10, 11, 12, 13, 14, 15])}`;
+}
+
+/** Where a record that starts at offset 0 of `head` ends, from its own length fields. */
+export type RecordExtent =
+  /** The record is `length` bytes long. */
+  | { readonly kind: 'length'; readonly length: number; readonly what: string }
+  /** At least `bytes` bytes are needed to tell. */
+  | { readonly kind: 'need'; readonly bytes: number }
+  /** The bytes carry no length vras can read (bare section, unknown data). */
+  | { readonly kind: 'unframed' };
+
+/**
+ * How long the record at the start of `head` is, by its own length fields: a HEST's table
+ * length, a CPER record's Record Length, a status block's `cper_estatus_len()` (raw data end,
+ * or 20 + data_length), or a section descriptor's 72 + Section Length. `as` skips detection.
+ * Never throws; needs at most 72 bytes of `head`.
+ */
+export function recordExtent(head: Uint8Array, as?: InputKind): RecordExtent {
+  const sig = head.length >= 4 ? ascii(head, 0, 4) : '';
+  if (as === 'hest' || (as === undefined && sig === 'HEST')) {
+    if (head.length < 8) return { kind: 'need', bytes: 8 };
+    return { kind: 'length', length: Math.max(8, u32(head, 4)), what: 'HEST table length' };
+  }
+  if (as === 'cper-record' || (as === undefined && sig === 'CPER')) {
+    if (head.length < 24) return { kind: 'need', bytes: 24 };
+    if (as === 'cper-record' || u32(head, 6) === 0xffffffff) {
+      return { kind: 'length', length: Math.max(24, u32(head, 20)), what: 'CPER record length' };
+    }
+  }
+  if (as === 'section') return { kind: 'unframed' };
+  if (as === 'section-with-descriptor' || as === undefined) {
+    if (head.length < 72 && as === 'section-with-descriptor') return { kind: 'need', bytes: 72 };
+    if (head.length >= 72) {
+      const d = sectionDescriptorShape(head);
+      if (d.length !== undefined && (as !== undefined || d.sectionType !== undefined)) {
+        return { kind: 'length', length: d.length, what: 'section descriptor length' };
+      }
+      if (as === 'section-with-descriptor') {
+        return { kind: 'length', length: 72 + u32(head, 4), what: 'section descriptor length' };
+      }
+    }
+  }
+  if (as === 'ghes-status-block' || as === undefined) {
+    if (head.length < 20) return { kind: 'need', bytes: 20 };
+    if (as === undefined && ((u32(head, 0) & 0xffffc000) !== 0 || u32(head, 16) > 3)) {
+      return { kind: 'unframed' };
+    }
+    const rawOffset = u32(head, 4);
+    const rawLength = u32(head, 8);
+    const len = rawLength !== 0 ? rawOffset + rawLength : 20 + u32(head, 12);
+    return { kind: 'length', length: Math.max(20, len), what: 'status block length' };
+  }
+  return { kind: 'unframed' };
+}
+
 export function detectStructure(bytes: Uint8Array, hint: DetectHint = {}): Detection {
   const reasons: string[] = [];
   if (bytes.length >= 4 && ascii(bytes, 0, 4) === 'HEST') {
@@ -142,6 +227,11 @@ export function detectStructure(bytes: Uint8Array, hint: DetectHint = {}): Detec
   const gesb = statusBlockPlausibility(bytes);
   reasons.push(gesb.ok ? `status block: ${gesb.reason}` : `not a status block: ${gesb.reason}`);
   if (gesb.ok) return { kind: 'ghes-status-block', reasons };
+  const rejected = rejectedStatusBlock(bytes);
+  if (rejected !== undefined) {
+    reasons.push(rejected);
+    return { kind: 'ghes-status-block', reasons };
+  }
   reasons.push('a bare section needs a hint (--section memory|arm|… or a GUID)');
   return { kind: 'unknown', reasons };
 }
@@ -149,4 +239,35 @@ export function detectStructure(bytes: Uint8Array, hint: DetectHint = {}): Detec
 /** True when `text` names a section kind or is GUID-shaped (for option parsing). */
 export function isSectionHint(text: string): boolean {
   return sectionCodecByKind(text) !== undefined || isGuid(text.toLowerCase());
+}
+
+/**
+ * detectStructure() plus the descriptor-plus-section form: a section descriptor naming a known
+ * section type, whose body fits the input, is recognised before a status block or a section
+ * hint (so `--section memory` on such a blob does not decode the descriptor as the body).
+ */
+export function detectInput(bytes: Uint8Array, hint: DetectHint = {}): InputDetection {
+  const sig = bytes.length >= 4 ? ascii(bytes, 0, 4) : '';
+  if (sig !== 'HEST' && sig !== 'CPER') {
+    const d = sectionDescriptorShape(bytes);
+    if (d.ok && d.sectionType !== undefined) {
+      const reasons = ["no 'HEST' or 'CPER' signature at offset 0", d.reason];
+      if (hint.section !== undefined) {
+        const resolved = resolveSectionHint(hint.section);
+        if (resolved !== undefined && resolved.guid !== d.sectionType) {
+          reasons.push(
+            `the section hint names ${resolved.guid} but the descriptor says ${d.sectionType}`,
+          );
+        }
+      }
+      const kind = sectionCodecFor(d.sectionType)?.kind;
+      return {
+        kind: 'section-with-descriptor',
+        reasons,
+        sectionGuid: d.sectionType,
+        ...(kind === undefined ? {} : { sectionKind: kind }),
+      };
+    }
+  }
+  return detectStructure(bytes, hint);
 }
