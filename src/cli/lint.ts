@@ -8,14 +8,20 @@
 import { parseArgs } from 'node:util';
 import {
   CodecError,
+  decodeSectionWithDescriptor,
+  detectInput,
+  encodeCperRecord,
   hex,
+  type InputKind,
   type KernelVersion,
   type LintAs,
   type LintFinding,
   type LintInputReport,
   lintHest,
   lintInput,
+  NIL_GUID,
   type StatusBlockContext,
+  sectionWithDescriptorToRecord,
   toJson,
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
@@ -28,15 +34,28 @@ import {
   parseUnsignedOption,
   readInputBytes,
 } from './io.js';
+import { jsonErrorLine, jsonLine, Output, textHeader } from './record-output.js';
+import {
+  allRecords,
+  DEFAULT_MAX_INPUT,
+  DEFAULT_MAX_RECORD,
+  type InputRecord,
+  type StreamOptions,
+} from './record-stream.js';
 
-const USAGE = `usage: vras lint [FILE|-] [options]
+const USAGE = `usage: vras lint [FILE…|-] [options]
 
 Reports what a Linux guest does with the input (HEST, status block, CPER record or section):
 the kernel's message, what follows (rejected, panic, memory_failure, SIGBUS …) and the offset.
-Input is raw, hex or base64 (detected; or --input). Exit 0 clean, 1 findings, 2 unreadable.
+Input is raw, hex or base64 (detected; or --input). Many files, files of records one after
+another, one hex/base64 record per line, JSON Lines and Redfish LogEntry JSON give one report
+per record (JSON Lines with --json). Exit 0 clean, 1 findings or bad records, 2 unreadable.
 
 options:
-  --as KIND            hest | status-block | cper-record | section (default: detected)
+  --as KIND            hest | status-block | cper-record | section | section-with-descriptor
+  --field NAME         the JSON field holding a record in JSON Lines objects
+  --max-record-size N  the largest record or line, in bytes (default 64 MiB)
+  --max-input-size N   the largest whole JSON document, in bytes (default 256 MiB)
   --section KIND|GUID  the kind of a bare section (memory, arm, pcie, … or a GUID)
   --input ENC          raw | hex | base64
   --block-length N     the source's Error Status Block Length (default 1024, as QEMU)
@@ -64,20 +83,21 @@ const NOTIFY: Readonly<Record<string, number>> = {
   sdei: 11,
 };
 
-const AS: Readonly<Record<string, LintAs>> = {
+const AS: Readonly<Record<string, Exclude<InputKind, 'unknown'>>> = {
   hest: 'hest',
   'status-block': 'ghes-status-block',
   'ghes-status-block': 'ghes-status-block',
   'cper-record': 'cper-record',
   section: 'section',
+  'section-with-descriptor': 'section-with-descriptor',
 };
 
-export function parseAs(value: string | undefined): LintAs | undefined {
+export function parseAs(value: string | undefined): Exclude<InputKind, 'unknown'> | undefined {
   if (value === undefined) return undefined;
   const as = AS[value];
   if (as === undefined) {
     throw new CliError(
-      `--as must be hest, status-block, cper-record or section, got ${JSON.stringify(value)}`,
+      `--as must be hest, status-block, cper-record, section or section-with-descriptor, got ${JSON.stringify(value)}`,
     );
   }
   return as;
@@ -115,7 +135,7 @@ export function readBytes(path: string | undefined, encoding: string | undefined
   }
 }
 
-function sourceContext(
+export function sourceContext(
   v: Record<string, string | boolean | string[] | undefined>,
 ): Partial<StatusBlockContext> {
   const out: { -readonly [K in keyof StatusBlockContext]?: StatusBlockContext[K] } = {};
@@ -198,9 +218,9 @@ export function formatFinding(f: LintFinding): string[] {
   return lines;
 }
 
-function summary(report: LintInputReport): string {
+function summary(report: LintInputReport, kind: InputKind = report.kind): string {
   const a = report.acceptance;
-  if (a === undefined) return `${report.kind}`;
+  if (a === undefined) return `${kind}`;
   const parts = [
     a.accepted ? 'accepted' : 'not accepted',
     a.acked ? 'acked' : a.cleared ? 'cleared (no ack register)' : 'not acked',
@@ -210,35 +230,175 @@ function summary(report: LintInputReport): string {
   for (const m of a.memoryFailures)
     parts.push(`memory_failure(${hex(m.pfn)}, ${m.flagNames.join('|') || '0'})`);
   if (a.forcedSigbus) parts.push('SIGBUS');
-  return `${report.kind}: ${parts.join(', ')}`;
+  return `${kind}: ${parts.join(', ')}`;
+}
+
+/** A lint report for one record, with the kind detectInput() gave (it knows the descriptor form). */
+interface RecordLint {
+  readonly kind: InputKind;
+  readonly report: LintInputReport;
+}
+
+/**
+ * Lints one record. A section with its descriptor is linted as the one-section CPER record that
+ * carries it (the notification type from Redfish when known), its offsets mapped back.
+ */
+function lintRecord(
+  bytes: Uint8Array,
+  as: Exclude<InputKind, 'unknown'> | undefined,
+  section: string | undefined,
+  source: Partial<StatusBlockContext>,
+  notificationType: string | undefined,
+): RecordLint {
+  const kind = as ?? detectInput(bytes, section === undefined ? {} : { section }).kind;
+  if (kind !== 'section-with-descriptor') {
+    const report = lintInput(bytes, {
+      ...(as === undefined ? {} : { as: as as LintAs }),
+      ...(section === undefined ? {} : { section }),
+      source,
+      lintHest,
+    });
+    return { kind: report.kind, report };
+  }
+  const detection = detectInput(bytes);
+  let record: Uint8Array;
+  try {
+    const v = decodeSectionWithDescriptor(bytes);
+    record = encodeCperRecord(sectionWithDescriptorToRecord(v, notificationType ?? NIL_GUID));
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    const finding: LintFinding = {
+      code: 'lint.descriptor-unreadable',
+      severity: 'error',
+      message: '',
+      consequence: { kind: 'info' },
+      ...(error.offset === undefined ? {} : { offset: error.offset }),
+      detail: error.message,
+    };
+    return {
+      kind: 'unknown',
+      report: {
+        kind: 'unknown',
+        detection: { ...detection, kind: 'unknown' },
+        findings: [finding],
+      },
+    };
+  }
+  const report = lintInput(record, { as: 'cper-record', source, lintHest });
+  const back = (f: LintFinding): LintFinding => {
+    if (f.offset === undefined) return f;
+    const { offset, ...rest } = f;
+    return offset >= 128 ? { ...rest, offset: offset - 128 } : rest;
+  };
+  const findings = report.findings.filter((f) => !f.code.startsWith('cper.')).map(back);
+  return {
+    kind,
+    report: {
+      ...report,
+      detection: { ...detection, kind: 'section' },
+      findings,
+      ...(report.acceptance === undefined
+        ? {}
+        : { acceptance: { ...report.acceptance, findings } }),
+    },
+  };
+}
+
+function reportText(l: RecordLint, verbose: boolean): string {
+  const problems = l.report.findings.filter((f) => f.severity !== 'info');
+  const shown = verbose ? l.report.findings : problems;
+  const out = [`${summary(l.report, l.kind)} (${l.report.detection.reasons[0] ?? ''})`];
+  for (const f of shown) out.push(...formatFinding(f));
+  if (shown.length === 0) out.push('no findings');
+  return out.join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandLine(() => parse(argv), USAGE);
   if (parsed === undefined) return 0;
   const { values: v, positionals } = parsed;
-  if (positionals.length > 1)
-    throw new CliError(`lint takes one input, got ${positionals.length}\n\n${USAGE}`);
-  const bytes = readBytes(positionals[0], v.input);
   const as = parseAs(v.as);
-  const report = lintInput(bytes, {
+  const source = sourceContext(v);
+  const stream: StreamOptions = {
+    maxRecord:
+      parseNumberOption('--max-record-size', v['max-record-size'], 32) ?? DEFAULT_MAX_RECORD,
+    maxInput: parseNumberOption('--max-input-size', v['max-input-size'], 32) ?? DEFAULT_MAX_INPUT,
+    ...(v.input === undefined ? {} : { encoding: parseInputEncoding(v.input)! }),
     ...(as === undefined ? {} : { as }),
-    ...(v.section === undefined ? {} : { section: v.section }),
-    source: sourceContext(v),
-    lintHest,
-  });
-  const problems = report.findings.filter((f) => f.severity !== 'info');
-  if (v.json === true) {
-    process.stdout.write(`${toJson('lint-report', report)}\n`);
-  } else {
-    const shown = v.verbose === true ? report.findings : problems;
-    const out = [`${summary(report)} (${report.detection.reasons[0] ?? ''})`];
-    for (const f of shown) out.push(...formatFinding(f));
-    if (shown.length === 0) out.push('no findings');
-    process.stdout.write(`${out.join('\n')}\n`);
+    ...(v.field === undefined ? {} : { field: v.field }),
+  };
+  const verbose = v.verbose === true;
+  const out = new Output();
+  let held: InputRecord | undefined;
+  let heldPadding = 0;
+  let multi = false;
+  let findings = 0;
+  let bad = 0;
+  let unreadable = 0;
+
+  const lintOne = (r: InputRecord, bytes: Uint8Array): RecordLint =>
+    lintRecord(
+      bytes,
+      (r.as === 'unknown' ? undefined : r.as) ?? as,
+      v.section,
+      source,
+      r.redfish?.notificationType,
+    );
+
+  const emit = async (r: InputRecord): Promise<void> => {
+    if (r.error !== undefined || r.bytes === undefined) {
+      if (r.fatal === true) unreadable++;
+      else bad++;
+      const message = `Cannot read ${r.input}: ${r.error ?? 'no record'}`;
+      await out.write(
+        v.json === true ? jsonErrorLine(r, message) : `${textHeader(r)}error: ${message}\n`,
+      );
+      return;
+    }
+    const l = lintOne(r, r.bytes);
+    if (l.kind === 'unknown') bad++;
+    else if (l.report.findings.some((f) => f.severity !== 'info')) findings++;
+    await out.write(
+      v.json === true
+        ? jsonLine(r, 'lint-report', { ...l.report, kind: l.kind })
+        : `${textHeader(r, l.kind)}${reportText(l, verbose)}\n`,
+    );
+  };
+
+  for await (const ev of allRecords(positionals, stream)) {
+    if (ev.type === 'padding') {
+      if (!multi) heldPadding += ev.length;
+      continue;
+    }
+    if (!multi) {
+      if (held === undefined && positionals.length <= 1) {
+        held = ev;
+        continue;
+      }
+      multi = true;
+      if (held !== undefined) await emit(held);
+      held = undefined;
+    }
+    await emit(ev);
   }
-  if (report.kind === 'unknown') return 2;
-  return problems.length > 0 ? 1 : 0;
+  await out.flush();
+  if (multi || held === undefined) return unreadable > 0 ? 2 : bad + findings > 0 ? 1 : 0;
+
+  // One input, one record: as vras lint always printed it.
+  if (held.error !== undefined || held.bytes === undefined) {
+    throw new CliError(`Cannot read ${held.input}: ${held.error ?? 'no record'}`, 2);
+  }
+  let bytes = held.bytes;
+  if (heldPadding > 0 && heldPadding <= stream.maxRecord) {
+    bytes = new Uint8Array(held.bytes.length + heldPadding);
+    bytes.set(held.bytes);
+  }
+  const l = lintOne(held, bytes);
+  if (v.json === true) {
+    process.stdout.write(`${toJson('lint-report', { ...l.report, kind: l.kind })}\n`);
+  } else process.stdout.write(`${reportText(l, verbose)}\n`);
+  if (l.kind === 'unknown') return 2;
+  return l.report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
 }
 
 function parse(argv: string[]) {
@@ -258,6 +418,9 @@ function parse(argv: string[]) {
       ram: { type: 'string', multiple: true },
       task: { type: 'string' },
       json: { type: 'boolean' },
+      field: { type: 'string' },
+      'max-record-size': { type: 'string' },
+      'max-input-size': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
