@@ -1,0 +1,48 @@
+// Builds the vras page into a folder of static files (index.html, app.js, app.css) that work
+// offline, from file:// or any static web server (a BMC's, for example): one classic script (an
+// IIFE, since file:// pages cannot load ES modules), no requests to anything else.
+//
+//   node scripts/build-web.mjs [OUTDIR]        (default dist/web)
+//
+// `vras ui` calls buildWeb() when dist/web is missing or older than src/web, src/codec,
+// src/engine, src/sim or src/scenarios.
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Builds the page into `outDir`; returns the files written. */
+export async function buildWeb({
+  root = join(here, '..'),
+  outDir = join(root, 'dist', 'web'),
+  minify = true,
+} = {}) {
+  const { build } = await import('esbuild');
+  const target = resolve(outDir);
+  const tmp = `${target}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'src', 'web', 'main.ts')],
+    outfile: join(tmp, 'app.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    minify,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  for (const f of ['index.html', 'app.css'])
+    copyFileSync(join(root, 'src', 'web', 'static', f), join(tmp, f));
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(dirname(target), { recursive: true });
+  renameSync(tmp, target);
+  return ['index.html', 'app.js', 'app.css'].map((f) => join(target, f));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const files = await buildWeb(process.argv[2] === undefined ? {} : { outDir: process.argv[2] });
+  process.stdout.write(`${files.join('\n')}\n`);
+}
