@@ -2,6 +2,7 @@
 // CI=true a missing setup is a failure, never a skip.
 
 import { cacheRoot, type GuestManifest, readManifest } from '../../src/guest/cache.js';
+import '../support/cli-build.js';
 
 /** The one line a skipped real-guest test prints: what is missing and how to enable it. */
 export function setupHint(): string {
