@@ -18,6 +18,7 @@ export * from './hest-ia32.js';
 export * from './hest-notification.js';
 export * from './hex.js';
 export * from './json.js';
+export * from './libcper/index.js';
 export * from './linker-loader.js';
 export * from './lint.js';
 export * from './lint-hest.js';

@@ -3,9 +3,22 @@
 // out of the record at the offset and length libcper reported, so tests that use them depend on
 // libcper's reading of the bytes, not on vras's.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { sharedPath } from './shared.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Resolved here rather than through shared.ts, which also builds the CLI: the codec tests that
+// read the corpus need no CLI.
+const sharedRoot =
+  process.env.VRAS_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+
+function sharedPath(...parts: string[]): string {
+  const p = join(sharedRoot, ...parts);
+  if (!existsSync(p)) {
+    throw new Error(`Reference file missing: ${p} (set VRAS_SHARED to the shared/ directory)`);
+  }
+  return p;
+}
 
 export interface CorpusRecord {
   readonly name: string;

@@ -1,0 +1,3 @@
+// `--format libcper`: OpenBMC libcper's JSON shape for CPER records and sections.
+export * from './json-text.js';
+export * from './to-libcper.js';

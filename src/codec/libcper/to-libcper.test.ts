@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { corpusRecords } from '../../../test/support/libcper-corpus.js';
+import { CodecError, CodecErrorCode } from '../errors.js';
+import { parseLibcperJson, stringifyLibcperJson } from './json-text.js';
+import { cperRecordBytesToLibcper, sectionWithDescriptorBytesToLibcper } from './to-libcper.js';
+
+const records = corpusRecords();
+
+describe('libcper JSON from CPER bytes', () => {
+  test('every corpus record equals libcper’s own JSON, or names the part vras does not model yet', () => {
+    const notModelled = new Set([
+      'dc3ea0b0-a144-4797-b95b-53fa242b6e1d', // IA32/X64: check information, context structures
+      'e19e3d16-bc11-11e4-9caa-c2051d5d46b0', // ARM
+      'bf32d4d5-b427-4025-8495-8a9e5d4030e4', // ARM RAS
+      'd995e954-bbc1-430f-ad91-b44dcb3c6f35', // PCIe (capability and AER decoding)
+      '9068e568-6ca0-11f0-aeaf-159343591eac', // NVIDIA event
+    ]);
+    let compared = 0;
+    for (const r of records) {
+      // biome-ignore lint/suspicious/noExplicitAny: libcper's JSON
+      const types: string[] = r.json.sectionDescriptors.map((d: any) => d.sectionType.data);
+      let ours: unknown;
+      try {
+        ours = parseLibcperJson(stringifyLibcperJson(cperRecordBytesToLibcper(r.cper)));
+      } catch (e) {
+        assert.ok(e instanceof CodecError && e.code === CodecErrorCode.Unrecognised, r.name);
+        assert.ok(
+          types.some((t) => notModelled.has(t)),
+          `${r.name}: ${(e as Error).message}`,
+        );
+        continue;
+      }
+      assert.deepStrictEqual(ours, parseLibcperJson(r.jsonText), r.name);
+      compared++;
+    }
+    assert.ok(compared >= 80, `only ${compared} records compared`);
+  });
+
+  test('a section type vras does not model yet is a typed Unrecognised error, not wrong JSON', () => {
+    const arm = records.find((r) => r.name.startsWith('03-arm'))!;
+    assert.throws(
+      () => cperRecordBytesToLibcper(arm.cper),
+      (e: unknown) => e instanceof CodecError && e.code === CodecErrorCode.Unrecognised,
+    );
+  });
+
+  test('the single-section form gives libcper’s descriptor and section objects', () => {
+    const r = records.find((x) => x.name === '11-dmargeneric-s1')!;
+    const d = r.json.sectionDescriptors[0];
+    const bytes = new Uint8Array(72 + d.sectionLength);
+    bytes.set(r.cper.subarray(128, 200));
+    bytes.set(r.cper.subarray(d.sectionOffset, d.sectionOffset + d.sectionLength), 72);
+    new DataView(bytes.buffer).setUint32(0, 72, true);
+    const out = parseLibcperJson(stringifyLibcperJson(sectionWithDescriptorBytesToLibcper(bytes)));
+    // biome-ignore lint/suspicious/noExplicitAny: libcper's JSON
+    const exact = parseLibcperJson(r.jsonText) as any;
+    assert.deepStrictEqual(out, {
+      sectionDescriptor: { ...exact.sectionDescriptors[0], sectionOffset: 72 },
+      section: exact.sections[0],
+    });
+  });
+
+  test('bad signatures and bounds are Invalid errors with offsets', () => {
+    const bytes = records[0]!.cper.slice();
+    bytes[0] = 0;
+    assert.throws(
+      () => cperRecordBytesToLibcper(bytes),
+      (e: unknown) => e instanceof CodecError && e.offset === 0,
+    );
+    assert.throws(
+      () => cperRecordBytesToLibcper(records[0]!.cper.subarray(0, 200)),
+      (e: unknown) => e instanceof CodecError && e.code === CodecErrorCode.Invalid,
+    );
+  });
+
+  test('the JSON parser keeps u64 values exact', () => {
+    assert.deepStrictEqual(parseLibcperJson('{"a":18446744073709551615,"b":[1,-2.5,"x\\/y"]}'), {
+      a: 18446744073709551615n,
+      b: [1, -2.5, 'x/y'],
+    });
+    assert.equal(
+      stringifyLibcperJson({ a: 18446744073709551615n }, 0),
+      '{"a":18446744073709551615}',
+    );
+  });
+});
