@@ -4,6 +4,7 @@
 
 import { CodecError, CodecErrorCode } from './errors.js';
 import { bytesToHex, hex64, hexToBytes } from './hex.js';
+import { stringifyFast } from './json-write.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 export const JSON_SCHEMA = 'vras/v1';
@@ -33,7 +34,17 @@ export function jsonReviver(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The JSON text of a document (`indent` 0: one line). Written by one walk over `value`
+ * (json-write.ts); the text is exactly `toJsonReference`'s, which json-write.test.ts checks.
+ */
 export function toJson(kind: string, value: unknown, indent = 2): string {
+  const doc: JsonDocument = { schema: JSON_SCHEMA, kind, value };
+  return stringifyFast(doc, indent) ?? JSON.stringify(doc, jsonReplacer, indent);
+}
+
+/** `toJson` as JSON.stringify with `jsonReplacer` writes it: the definition the fast path meets. */
+export function toJsonReference(kind: string, value: unknown, indent = 2): string {
   const doc: JsonDocument = { schema: JSON_SCHEMA, kind, value };
   return JSON.stringify(doc, jsonReplacer, indent);
 }
