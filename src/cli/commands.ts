@@ -57,4 +57,8 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'storm the RAS engine with records against a guest that acks late (JSON summary)',
     load: () => import('./soak.js'),
   },
+  ui: {
+    summary: 'the vras page on 127.0.0.1 (decode, build, watch), or --out DIR as static files',
+    load: () => import('./ui.js'),
+  },
 };
