@@ -46,6 +46,7 @@ import {
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
 import { CliError, parseCommandLine, parseInputEncoding, parseNumberOption } from './io.js';
+import { libcperText, oneLine } from './libcper-output.js';
 import { parseAs, sourceContext } from './lint.js';
 import { jsonErrorLine, jsonLine, Output, textHeader } from './record-output.js';
 import {
@@ -66,6 +67,7 @@ Exit 0 when every record decodes, 1 when some do not, 2 when an input cannot be 
 
 options:
   --format F             table (default) | json (JSON Lines for many records) | linux
+                         | libcper (OpenBMC libcper's JSON; records and sections)
   --as KIND              hest | status-block | cper-record | section | section-with-descriptor
   --section KIND|GUID    the kind of a bare section (memory, arm, pcie, … or a GUID)
   --input ENC            raw | hex | base64
@@ -91,7 +93,7 @@ export const JSON_KIND: Readonly<Record<Exclude<InputKind, 'unknown'>, string>> 
   'section-with-descriptor': 'section-with-descriptor',
 };
 
-type Format = 'table' | 'json' | 'linux';
+type Format = 'table' | 'json' | 'linux' | 'libcper';
 
 interface Settings {
   readonly format: Format;
@@ -202,6 +204,10 @@ function render(
       sectionGuid = resolved.guid;
     }
   }
+  if (s.format === 'libcper') {
+    const text = decoding('libcper JSON', () => libcperText(kind, bytes, sectionGuid));
+    return { kind, text, notes: [] };
+  }
   const verdict = (block: Uint8Array, fitBlock: boolean): string => {
     const ctx =
       fitBlock && !s.blockLengthGiven
@@ -309,8 +315,10 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed === undefined) return 0;
   const { values: v, positionals } = parsed;
   const format = v.format ?? 'table';
-  if (format !== 'table' && format !== 'json' && format !== 'linux') {
-    throw new CliError(`--format must be table, json or linux, got ${JSON.stringify(format)}`);
+  if (format !== 'table' && format !== 'json' && format !== 'linux' && format !== 'libcper') {
+    throw new CliError(
+      `--format must be table, json, linux or libcper, got ${JSON.stringify(format)}`,
+    );
   }
   const seq0 = parseNumberOption('--seq', v.seq) ?? 1;
   const as = parseAs(v.as);
@@ -365,7 +373,9 @@ export async function run(argv: string[]): Promise<number> {
       await out.write(
         got.json !== undefined
           ? jsonLine(r, got.json.kind, got.json.value)
-          : `${textHeader(r, got.kind)}${got.text}\n`,
+          : format === 'libcper'
+            ? `${oneLine(got.text!)}\n`
+            : `${textHeader(r, got.kind)}${got.text}\n`,
       );
     } catch (error) {
       if (!(error instanceof CliError)) throw error;

@@ -1,0 +1,52 @@
+// `vras decode --format libcper` through bin/vras (run from the TypeScript sources with
+// VRAS_TSX=1, so that the test does not depend on the CLI bundle being current).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parseLibcperJson } from '../src/codec/index.js';
+import { corpusDir, corpusRecords } from './support/libcper-corpus.js';
+
+const vras = join(import.meta.dirname, '..', 'bin', 'vras');
+const run = (...args: string[]) =>
+  spawnSync(vras, args, { encoding: 'utf8', env: { ...process.env, VRAS_TSX: '1' } });
+
+describe('vras decode --format libcper', () => {
+  test('a corpus record prints libcper’s JSON for it', () => {
+    const r = run('decode', join(corpusDir(), '12-dmarvtd-s2.cper'), '--format', 'libcper');
+    assert.equal(r.status, 0, r.stderr);
+    const expected = corpusRecords().find((x) => x.name === '12-dmarvtd-s2')!;
+    assert.deepStrictEqual(parseLibcperJson(r.stdout), parseLibcperJson(expected.jsonText));
+  });
+
+  test('many records print one JSON line each; a section type not modelled is an error line and exit 1', () => {
+    const files = ['09-pcibus-s1', '03-arm-s1', '24-ampere-s3'].map((n) =>
+      join(corpusDir(), `${n}.cper`),
+    );
+    const r = run('decode', ...files, '--format', 'libcper');
+    assert.equal(r.status, 1, r.stderr);
+    // The failed record prints its header line and the error, as the text formats do.
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('==> '));
+    assert.equal(lines.length, 3);
+    const byName = new Map(corpusRecords().map((x) => [x.name, x]));
+    assert.deepStrictEqual(
+      parseLibcperJson(lines[0]!),
+      parseLibcperJson(byName.get('09-pcibus-s1')!.jsonText),
+    );
+    assert.match(lines[1]!, /error: .*ARM is not supported/);
+    assert.deepStrictEqual(
+      parseLibcperJson(lines[2]!),
+      parseLibcperJson(byName.get('24-ampere-s3')!.jsonText),
+    );
+  });
+
+  test('a HEST has no libcper form: exit 2 with the reason', () => {
+    const r = run('decode', join(corpusDir(), 'linux61-hest.bin'), '--format', 'libcper');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /libcper reads CPER records and sections, not a hest/);
+  });
+});
