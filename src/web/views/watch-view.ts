@@ -351,7 +351,10 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
     }
   }, [name, seed, kernel, json]);
   const count = 'run' in result ? result.run.events.length : 0;
-  const setStep = (i: number) => setStepRaw(Math.max(0, Math.min(count - 1, i)));
+  const clamp = (i: number) => Math.max(0, Math.min(count - 1, i));
+  const setStep = (i: number) => setStepRaw(clamp(i));
+  /** Relative moves read the latest step, so fast key repeats are not lost between renders. */
+  const moveStep = (d: number) => setStepRaw((s) => clamp(s + d));
   useEffect(() => {
     writeRoute('watch', {
       s: json.trim() === '' ? name : undefined,
@@ -364,8 +367,8 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
       if (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT') return;
-      if (e.key === 'ArrowRight' || e.key === 'j') setStep(step + 1);
-      else if (e.key === 'ArrowLeft' || e.key === 'k') setStep(step - 1);
+      if (e.key === 'ArrowRight' || e.key === 'j') moveStep(1);
+      else if (e.key === 'ArrowLeft' || e.key === 'k') moveStep(-1);
       else if (e.key === 'Home') setStep(0);
       else if (e.key === 'End') setStep(count - 1);
       else return;
@@ -452,12 +455,12 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
             h('button', { onClick: () => setStep(0), 'aria-label': 'first event' }, 'first'),
             h(
               'button',
-              { onClick: () => setStep(step - 1), 'aria-label': 'back', name: 'back' },
+              { onClick: () => moveStep(-1), 'aria-label': 'back', name: 'back' },
               '◀ back',
             ),
             h(
               'button',
-              { onClick: () => setStep(step + 1), 'aria-label': 'forward', name: 'forward' },
+              { onClick: () => moveStep(1), 'aria-label': 'forward', name: 'forward' },
               'forward ▶',
             ),
             h('button', { onClick: () => setStep(count - 1), 'aria-label': 'last event' }, 'last'),
