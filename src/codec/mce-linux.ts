@@ -149,3 +149,29 @@ export function apeiMceRecord(
     ip: 0n,
   };
 }
+
+/**
+ * Whether the kernel prints the apei_mce_report_mem_error record (`Bank 255`) of a CPER memory
+ * error of this GHES severity. A corrected one with a usable address is taken by the corrected
+ * errors collector (drivers/ras/cec.c sets MCE_HANDLED_CEC, so mce_default_notifier stays
+ * quiet) when the kernel has CONFIG_RAS_CEC: Debian's 6.12 amd64 config has it, 6.1's does not
+ * (the packages' boot/config-* files).
+ */
+export function apeiMcePrinted(ghesSeverity: number, kernel: string): boolean {
+  const rasCec = kernel !== '6.1';
+  return !(rasCec && ghesSeverity < GHES_SEV_RECOVERABLE);
+}
+
+/** ghes.c ghes_severity(): CPER severity → GHES_SEV_*. */
+export function ghesSeverityOf(cperSeverity: number): number {
+  switch (cperSeverity) {
+    case 0: // recoverable
+      return GHES_SEV_RECOVERABLE;
+    case 1: // fatal
+      return GHES_SEV_PANIC;
+    case 2: // corrected
+      return 1;
+    default:
+      return 0;
+  }
+}

@@ -152,35 +152,44 @@ function fetchKernel(
   return { series, release: found.release, image: found.image };
 }
 
-/** Reads the `x86` field of setup.json; undefined when absent or a file it names is missing. */
-export function readX86Setup(root = cacheRoot()): X86Setup | undefined {
-  const path = manifestPath(root);
-  if (!existsSync(path)) return undefined;
-  let value: { x86?: X86Setup };
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8')) as { x86?: X86Setup };
-  } catch {
-    return undefined;
-  }
-  const x = value?.x86;
+/**
+ * Where the x86 setup is kept besides setup.json's `x86` field: the arm64 setup rewrites
+ * setup.json whole (dropping fields it does not know), so the x86 record also has a file of
+ * its own, read when the field is missing.
+ */
+export function x86SetupPath(root = cacheRoot()): string {
+  return join(root, 'setup-x86.json');
+}
+
+function validX86(x: X86Setup | undefined | null): X86Setup | undefined {
   if (x === undefined || x === null || x.schema !== 'vras-guest-x86/v1') return undefined;
   if (!Array.isArray(x.kernels)) return undefined;
   const files = [x.busybox, x.victim, x.initrd, ...x.kernels.map((k) => k.image)];
   return files.every((f) => typeof f === 'string' && existsSync(f)) ? x : undefined;
 }
 
-/** Writes `x86` into setup.json, keeping every other field as it is. */
-function writeX86Setup(x86: X86Setup, root: string): void {
-  const path = manifestPath(root);
-  let value: Record<string, unknown> = {};
-  if (existsSync(path)) {
-    try {
-      value = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    } catch {
-      value = {};
-    }
+function readJson<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
-  writeFileSync(path, `${JSON.stringify({ ...value, x86 }, null, 2)}\n`);
+}
+
+/** The x86 setup (setup.json's `x86`, else setup-x86.json); undefined when incomplete. */
+export function readX86Setup(root = cacheRoot()): X86Setup | undefined {
+  return (
+    validX86(readJson<{ x86?: X86Setup }>(manifestPath(root))?.x86) ??
+    validX86(readJson<X86Setup>(x86SetupPath(root)))
+  );
+}
+
+/** Writes `x86` into setup.json (keeping every other field) and into setup-x86.json. */
+function writeX86Setup(x86: X86Setup, root: string): void {
+  const value = readJson<Record<string, unknown>>(manifestPath(root)) ?? {};
+  writeFileSync(manifestPath(root), `${JSON.stringify({ ...value, x86 }, null, 2)}\n`);
+  writeFileSync(x86SetupPath(root), `${JSON.stringify(x86, null, 2)}\n`);
 }
 
 /** The x86_64 guest setup; idempotent (cached kernels and builds are only checked). */

@@ -26,6 +26,7 @@ import { buildAcpiTableCpio } from './cpio.js';
 import { GuestError } from './errors.js';
 import { DONE_MARK, READY_MARK } from './init-script.js';
 import { QmpClient } from './qmp.js';
+import type { X86Setup } from './setup-x86.js';
 
 /** Guest physical address of the first cold-plugged pc-dimm with `-m 1024` (RECIPE.md). */
 export const DIMM_GPA = 0x8000_0000;
@@ -33,6 +34,18 @@ export const DIMM_GPA = 0x8000_0000;
 export const RAM_GPA = 0x4000_0000;
 
 export type AcpiTables = readonly { readonly name: string; readonly data: Uint8Array }[];
+
+/** An x86_64 guest: q35, the x86 setup's kernel and initramfs, shared RAM (file offset = GPA). */
+export interface X86VmChoice {
+  readonly setup: X86Setup;
+  /** `tcg` (default) or `kvm` (only after a probe showed KVM boots a guest). */
+  readonly accel?: 'tcg' | 'kvm';
+  /** An Intel model: Linux's SRAR recovery needs it (the spike's AMD `-cpu max` panicked). */
+  readonly cpu?: string;
+}
+
+/** The x86 guests' CPU model (shared/reference/x86-guest/README.md). */
+export const X86_CPU_MODEL = 'Skylake-Client-v1';
 
 export interface VmOptions {
   readonly manifest: GuestManifest;
@@ -61,6 +74,12 @@ export interface VmOptions {
   readonly initrd?: string;
   /** Hard limit of the whole run: QEMU is killed when it runs out. */
   readonly runTimeoutMs?: number;
+  /**
+   * Boot an x86_64 q35 guest instead of arm64 `virt`: RAM is always a shared file created
+   * before QEMU starts (`ramPath`, file offset = GPA below 1 GiB), ACPI tables go to
+   * `-acpitable`, `memoryMiB` must be at most 1024 so all RAM sits below 4 GiB.
+   */
+  readonly x86?: X86VmChoice;
   /** Limit for the guest to print READY. */
   readonly bootTimeoutMs?: number;
 }
@@ -179,7 +198,8 @@ export class GuestVm {
     this.qmpPath = join(this.workDir, 'qmp.sock');
     const shmBase = `${SHM_DIR}/vras-${process.pid}-${n}-${options.label}`;
     this.dimmPath = options.dimmBytes === undefined ? undefined : `${shmBase}-dimm`;
-    this.ramPath = options.ramFile === true ? `${shmBase}-ram` : undefined;
+    this.ramPath =
+      options.ramFile === true || options.x86 !== undefined ? `${shmBase}-ram` : undefined;
   }
 
   get pid(): number | undefined {
@@ -192,7 +212,8 @@ export class GuestVm {
 
   private kernelImage(): KernelImage {
     const series = this.options.kernel ?? '6.1';
-    const k = this.options.manifest.kernels.find((x) => x.series === series);
+    const kernels = this.options.x86?.setup.kernels ?? this.options.manifest.kernels;
+    const k = kernels.find((x) => x.series === series);
     if (k === undefined)
       throw new GuestError(
         'setup-missing',
@@ -202,6 +223,9 @@ export class GuestVm {
   }
 
   private qemuInstall(): QemuInstall {
+    const x86 = this.options.x86;
+    if (x86 !== undefined)
+      return { name: 'x86', command: x86.setup.qemu, prefixArgs: [], env: {}, dataDir: undefined };
     const name = this.options.qemu ?? 'system';
     const q = this.options.manifest.qemu.find((x) => x.name === name);
     if (q === undefined)
@@ -213,9 +237,10 @@ export class GuestVm {
   }
 
   /** The full QEMU argument list (after the install's prefix arguments). */
-  qemuArgs(initrd: string): string[] {
+  qemuArgs(initrd: string, acpiFiles: readonly string[] = []): string[] {
     const o = this.options;
     const mem = o.memoryMiB ?? 1024;
+    if (o.x86 !== undefined) return this.x86Args(o.x86, initrd, acpiFiles, mem);
     const args = [
       '-M',
       `virt,ras=${o.ras === true ? 'on' : 'off'}`,
@@ -266,6 +291,50 @@ export class GuestVm {
     return args;
   }
 
+  private x86Args(
+    x86: X86VmChoice,
+    initrd: string,
+    acpiFiles: readonly string[],
+    mem: number,
+  ): string[] {
+    const o = this.options;
+    if (mem > 1024)
+      throw new GuestError('mismatch', `${this.label}: an x86 guest has at most 1024 MiB here`);
+    const args = [
+      '-M',
+      'q35,memory-backend=ram',
+      '-accel',
+      x86.accel ?? 'tcg',
+      '-cpu',
+      x86.cpu ?? X86_CPU_MODEL,
+      '-smp',
+      '1',
+      '-m',
+      `${mem}`,
+      '-object',
+      `memory-backend-file,id=ram,size=${mem}M,mem-path=${this.ramPath},share=on`,
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-kernel',
+      this.kernelImage().image,
+      '-initrd',
+      initrd,
+      '-append',
+      `console=ttyS0 panic=-1 nokaslr ${o.append ?? ''}`.trim(),
+      '-chardev',
+      'stdio,id=con,signal=off',
+      '-serial',
+      'chardev:con',
+      '-qmp',
+      `unix:${this.qmpPath},server=on,wait=off`,
+    ];
+    for (const f of acpiFiles) args.push('-acpitable', `file=${f}`);
+    return args;
+  }
+
   /** Spawns QEMU and waits until the guest's init accepts commands. Resolves with boot ms. */
   async start(): Promise<number> {
     installExitHooks();
@@ -280,11 +349,25 @@ export class GuestVm {
         this.files.push(this.dimmPath);
       }
       if (this.ramPath !== undefined) this.files.push(this.ramPath);
+      if (this.options.x86 !== undefined) {
+        // The engine writes its blob into guest RAM before QEMU maps the file.
+        const fd = openSync(this.ramPath!, 'w+', 0o600);
+        ftruncateSync(fd, (this.options.memoryMiB ?? 1024) * 1024 * 1024);
+        closeSync(fd);
+      }
       this.onBeforeBoot?.();
-      let initrd = this.options.initrd ?? this.options.manifest.initrd;
+      let initrd =
+        this.options.initrd ?? this.options.x86?.setup.initrd ?? this.options.manifest.initrd;
       const acpi = this.options.acpiTables;
       const acpiTables = typeof acpi === 'function' ? acpi() : acpi;
-      if (acpiTables !== undefined && acpiTables.length > 0) {
+      const acpiFiles: string[] = [];
+      if (this.options.x86 !== undefined) {
+        for (const t of acpiTables ?? []) {
+          const file = join(this.workDir, t.name.replace(/[^A-Za-z0-9_.-]/g, '_'));
+          writeFileSync(file, t.data);
+          acpiFiles.push(file);
+        }
+      } else if (acpiTables !== undefined && acpiTables.length > 0) {
         const tables = buildAcpiTableCpio(acpiTables);
         const combined = join(this.workDir, 'initrd-with-tables');
         const base = readFileSync(initrd);
@@ -296,7 +379,7 @@ export class GuestVm {
       }
       const q = this.qemuInstall();
       let command = q.command;
-      let args = [...q.prefixArgs, ...this.qemuArgs(initrd)];
+      let args = [...q.prefixArgs, ...this.qemuArgs(initrd, acpiFiles)];
       if (existsSync(SETPRIV)) {
         args = ['--pdeathsig', 'KILL', '--', command, ...args];
         command = SETPRIV;
@@ -422,6 +505,13 @@ export class GuestVm {
 
   writeDimm(offset: number, bytes: Uint8Array): void {
     writeSync(this.dimm(), bytes, 0, bytes.length, offset);
+  }
+
+  /** The shared RAM file's path (x86 guests and `ramFile`), or an error naming the guest. */
+  ramFilePath(): string {
+    if (this.ramPath === undefined)
+      throw new GuestError('mismatch', `${this.label}: this guest has no shared RAM file`);
+    return this.ramPath;
   }
 
   /** Asks QEMU to quit (QMP), then kills it by pid if it lingers; removes every file. Idempotent. */
