@@ -33,6 +33,8 @@ import {
   hex,
   type InputKind,
   linuxVerdict,
+  type Meanings,
+  meaningsForBareSection,
   readCperRecord,
   readGhesStatusBlock,
   readHest,
@@ -154,8 +156,13 @@ function recordLength(block: Uint8Array): number {
   return raw !== 0 ? v.getUint32(4, true) + raw : 20 + v.getUint32(12, true);
 }
 
-function table<T>(bytes: Uint8Array, read: (r: ByteReader) => T, structure: string): string {
-  const a = annotate(bytes, read, { structure, meanings: CODEC_MEANINGS });
+function table<T>(
+  bytes: Uint8Array,
+  read: (r: ByteReader) => T,
+  structure: string,
+  meanings: Meanings = CODEC_MEANINGS,
+): string {
+  const a = annotate(bytes, read, { structure, meanings });
   const text = formatTable(a.rows);
   if (a.error !== undefined) {
     const where = a.error.offset === undefined ? '' : ` (offset ${hex(a.error.offset)})`;
@@ -291,7 +298,12 @@ function render(
       }
       return {
         kind,
-        text: table(bytes, (r) => decodeSectionBody(guid, r), `section ${guid}`),
+        text: table(
+          bytes,
+          (r) => decodeSectionBody(guid, r),
+          `section ${guid}`,
+          meaningsForBareSection(`section ${guid}`, guid),
+        ),
         notes,
       };
     }

@@ -22,8 +22,19 @@ test("the annotated table explains QEMU's 172-byte memory record field by field"
   assert.equal(meaningOf(rows, 'GHES status block.error severity'), 'recoverable');
   assert.equal(meaningOf(rows, 'Generic Error Data Entry.section type'), 'Platform Memory');
   assert.equal(meaningOf(rows, 'memory section.validation bits'), 'PhysicalAddress | ErrorType');
-  assert.equal(meaningOf(rows, 'memory section.physical address'), 'pfn 0x40001');
-  assert.equal(meaningOf(rows, 'memory section.memory error type'), 'multi-bit ECC');
+  // UEFI 2.10 Table N-31: validation bit 1 (0x2) physical address, bit 14 (0x4000) error type.
+  assert.equal(
+    meaningOf(rows, 'memory section.physical address'),
+    'pfn 0x40001; valid (validation bit 0x2)',
+  );
+  assert.equal(
+    meaningOf(rows, 'memory section.memory error type'),
+    'multi-bit ECC; valid (validation bit 0x4000)',
+  );
+  assert.equal(
+    meaningOf(rows, 'memory section.node'),
+    'not valid: validation bit 0x8 is clear',
+  );
   // Every byte of the input is accounted for by a row.
   assert.equal(
     rows.reduce((n, r) => n + r.size, 0),

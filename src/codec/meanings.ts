@@ -2,7 +2,7 @@
 // names, validation bits spelled out, GUIDs named, addresses as page frames. Keys are
 // `Structure.field` (as the decoders name them in the trace) or bare field names.
 
-import { CperNotificationType } from './cper-record.js';
+import { CPER_SECTION_DESCRIPTOR_SIZE, CperNotificationType } from './cper-record.js';
 import { GasAccessSize, gasAddressSpaceName } from './gas.js';
 import { GenericErrorDataValid, SectionFlag } from './generic-error-data.js';
 import { decodeBlockStatus } from './generic-error-status.js';
@@ -13,15 +13,26 @@ import type { FieldTrace } from './reader.js';
 import { rtasErrorLogMeanings } from './rtas.js';
 import { registeredSections } from './section.js';
 import {
+  ARM_ERROR_TYPE_MASK,
   ArmContextType,
   ArmInfoFlags,
   ArmInfoValid,
   ArmValid,
-  armErrorKinds,
+  CPER_PROC_ERROR_TYPE_STRS,
 } from './sections/arm-processor.js';
+import { FirmwareErrorRecordType } from './sections/firmware-error-reference.js';
 import { MemoryValid, memoryErrorStatusName, memoryErrorTypeName } from './sections/memory.js';
+import { Memory2Valid } from './sections/memory2.js';
+import { PciePortType, PcieValid } from './sections/pcie.js';
+import {
+  ProcessorErrorTypeBit,
+  ProcessorGenericValid,
+  ProcessorIsa,
+  ProcessorOperation,
+  ProcessorType,
+} from './sections/processor-generic.js';
 import { cperSeverityName } from './severity.js';
-import type { Meanings } from './table.js';
+import type { MeaningFn, Meanings } from './table.js';
 
 type Value = FieldTrace['value'];
 
@@ -102,9 +113,295 @@ const pageFrame = (v: Value) => {
 const ACCESS_SIZE_NAMES = Object.fromEntries(Object.entries(GasAccessSize).map(([k, v]) => [v, k]));
 const CONTEXT_NAMES = Object.fromEntries(Object.entries(ArmContextType).map(([k, v]) => [v, k]));
 
+// ---------------------------------------------------------------------------------------------
+// Section bodies. Every section codec reads its fields into a sub-reader named `section body`
+// (or, for a bare section, the `section <GUID>` reader), so a field's meaning depends on the
+// section's type: the row's section kind is found from the trace (the entry or descriptor that
+// carries the body) and the meaning comes only from that kind's own table, never from a field
+// of the same name in another structure (an ARM error type is not an RTAS one).
+
+/** UEFI 2.10 Table N-5 Section Descriptor flags. */
+const SECTION_DESCRIPTOR_FLAGS = {
+  Primary: 0x1,
+  ContainmentWarning: 0x2,
+  Reset: 0x4,
+  ErrorThresholdExceeded: 0x8,
+  ResourceNotAccessible: 0x10,
+  LatentError: 0x20,
+  Propagated: 0x40,
+  Overflow: 0x80,
+} as const;
+
+const RTAS_MEANINGS: Meanings = Object.fromEntries(
+  Object.entries(rtasErrorLogMeanings).flatMap(([field, fn]) =>
+    ['RTAS error log', 'RTAS v6 header', 'RTAS MC section'].map((structure) => [
+      `${structure}.${field}`,
+      (v: Value, row: FieldTrace, trace: readonly FieldTrace[]) =>
+        (fn as (v: unknown, row: FieldTrace, trace: readonly FieldTrace[]) => string)(
+          v,
+          row,
+          trace,
+        ) || undefined,
+    ]),
+  ),
+);
+
+/** Names of an enumeration `{ Name: value }`, by value. */
+function enumName(table: Readonly<Record<string, number>>): (v: Value) => string | undefined {
+  const byValue = new Map(Object.entries(table).map(([k, n]) => [n, k]));
+  return (v) => {
+    const n = num(v);
+    return n === undefined ? undefined : (byValue.get(n) ?? `reserved (${n})`);
+  };
+}
+
+/** The validation bits of the section the row is in: its nearest `validation bits` field. */
+function sectionValid(row: FieldTrace, trace: readonly FieldTrace[]): bigint | undefined {
+  let vb: FieldTrace | undefined;
+  for (const t of trace) {
+    if (
+      t.structure === row.structure &&
+      t.field === 'validation bits' &&
+      t.offset <= row.offset &&
+      (vb === undefined || t.offset > vb.offset)
+    ) {
+      vb = t;
+    }
+  }
+  return vb === undefined ? undefined : big(vb.value);
+}
+
+/** "valid" or "not valid" for a field governed by validation bit `bit` of its section. */
+function validity(bit: bigint | number) {
+  return (_v: Value, row: FieldTrace, trace: readonly FieldTrace[]) => {
+    const valid = sectionValid(row, trace);
+    if (valid === undefined) return undefined;
+    return (valid & BigInt(bit)) !== 0n
+      ? `valid (validation bit ${hex(BigInt(bit))})`
+      : `not valid: validation bit ${hex(BigInt(bit))} is clear`;
+  };
+}
+
+type SectionMeaningFn = (
+  v: Value,
+  row: FieldTrace,
+  trace: readonly FieldTrace[],
+) => string | undefined;
+
+/** Adds the validity text to a field's own meaning. */
+function also(bit: bigint | number, own?: (v: Value) => string | undefined): SectionMeaningFn {
+  const val = validity(bit);
+  return (v, row, trace) => {
+    const o = own?.(v);
+    const w = val(v, row, trace);
+    return [o, w].filter((x) => x !== undefined && x !== '').join('; ') || undefined;
+  };
+}
+
+const armErrorType = (v: Value): string | undefined => {
+  const n = num(v);
+  if (n === undefined) return undefined;
+  // UEFI 2.9A/2.10 Table N-17: bit 1 cache, bit 2 TLB, bit 3 bus, bit 4 micro-architectural;
+  // the names are Linux's cper_proc_error_type_strs.
+  const names = CPER_PROC_ERROR_TYPE_STRS.filter((_, i) => (n & (2 << i)) !== 0);
+  const reserved = n & ~ARM_ERROR_TYPE_MASK;
+  return `${names.join(' | ') || 'no type bit'}${reserved ? ` (reserved bits ${hex(reserved, 2)})` : ''}`;
+};
+
+const memoryRows = (valid: Readonly<Record<string, bigint>>) => {
+  const byName = (name: string) => valid[name] ?? 0n;
+  const rows: Record<string, SectionMeaningFn> = {
+    'validation bits': (v) => bits(valid)(v),
+    'error status': also(byName('ErrorStatus'), (v) =>
+      typeof v === 'bigint' ? memoryErrorStatusName(v) : undefined,
+    ),
+    'physical address': also(byName('PhysicalAddress'), pageFrame),
+    'physical address mask': also(byName('PhysicalAddressMask')),
+    node: also(byName('Node')),
+    card: also(byName('Card')),
+    module: also(byName('Module')),
+    bank: also(byName('Bank')),
+    device: also(byName('Device')),
+    row: also(byName('Row')),
+    column: also(byName('Column')),
+    'bit position': also(byName('BitPosition')),
+    'requestor id': also(byName('RequestorId')),
+    'responder id': also(byName('ResponderId')),
+    'target id': also(byName('TargetId')),
+    'memory error type': also(byName('ErrorType'), (v) =>
+      num(v) === undefined ? undefined : memoryErrorTypeName(num(v)!),
+    ),
+    'card handle': also(byName('CardHandle')),
+    'module handle': also(byName('ModuleHandle')),
+  };
+  return rows;
+};
+
+/** Each section kind's own meanings, by field name as its codec traces it. */
+export const SECTION_MEANINGS: Readonly<
+  Record<string, Readonly<Record<string, SectionMeaningFn>>>
+> = {
+  // Platform Memory (formats.md §7, UEFI 2.10 §N.2.5).
+  memory: {
+    ...memoryRows(MemoryValid),
+    'rank number': also(MemoryValid.RankNumber),
+    extended: also(MemoryValid.RowExtension | MemoryValid.ChipId, (v) => {
+      const n = num(v);
+      return n === undefined ? undefined : `row bits 17:16 = ${n & 0x3}, chip id ${(n >> 5) & 0x7}`;
+    }),
+  },
+  // Platform Memory 2 (UEFI 2.10 §N.2.6).
+  memory2: {
+    ...memoryRows(Memory2Valid),
+    rank: also(Memory2Valid.Rank),
+    'chip id': also(Memory2Valid.ChipId),
+    status: also(Memory2Valid.Status),
+  },
+  // ARM processor (formats.md §8, UEFI 2.10 §N.2.4.4).
+  arm: {
+    'validation bits': (v) => bits(ArmValid)(v),
+    'error information validation bits': (v) => bits(ArmInfoValid)(v),
+    'error type': (v) => armErrorType(v),
+    flags: (v) => bits(ArmInfoFlags)(v),
+    'multiple error': (v) => (num(v) === undefined ? undefined : `${num(v)! + 1} errors`),
+    'physical fault address': (v) => pageFrame(v),
+    'register context type': (v) => CONTEXT_NAMES[num(v) ?? -1] ?? 'reserved',
+    'error affinity level': (v) => (num(v) === undefined ? undefined : `affinity level ${num(v)}`),
+    'running state': (v) =>
+      num(v) === undefined ? undefined : num(v)! & 1 ? 'running' : 'not running',
+  },
+  // PCI Express (formats.md §10, UEFI 2.10 §N.2.7).
+  pcie: {
+    'validation bits': (v) => bits(PcieValid)(v),
+    'port type': also(PcieValid.PortType, enumName(PciePortType)),
+    'version major': also(PcieValid.Version),
+    'version minor': also(PcieValid.Version),
+    command: also(PcieValid.CommandStatus),
+    status: also(PcieValid.CommandStatus),
+    'vendor id': also(PcieValid.DeviceId),
+    'device id': also(PcieValid.DeviceId),
+    'class code': also(PcieValid.DeviceId),
+    function: also(PcieValid.DeviceId),
+    device: also(PcieValid.DeviceId),
+    segment: also(PcieValid.DeviceId),
+    bus: also(PcieValid.DeviceId),
+    'secondary bus': also(PcieValid.DeviceId),
+    slot: also(PcieValid.DeviceId),
+    'serial number lower': also(PcieValid.SerialNumber),
+    'serial number upper': also(PcieValid.SerialNumber),
+    'bridge secondary status': also(PcieValid.BridgeControlStatus),
+    'bridge control': also(PcieValid.BridgeControlStatus),
+    'capability structure': also(PcieValid.Capability),
+    'AER info': also(PcieValid.AerInfo),
+  },
+  // Processor Generic (UEFI 2.10 §N.2.4.1).
+  'processor-generic': {
+    'validation bits': (v) => bits(ProcessorGenericValid)(v),
+    'processor type': also(ProcessorGenericValid.Type, enumName(ProcessorType)),
+    'processor ISA': also(ProcessorGenericValid.Isa, enumName(ProcessorIsa)),
+    'processor error type': also(ProcessorGenericValid.ErrorType, (v) =>
+      bits(ProcessorErrorTypeBit)(v),
+    ),
+    operation: also(ProcessorGenericValid.Operation, enumName(ProcessorOperation)),
+    flags: also(ProcessorGenericValid.Flags),
+    level: also(ProcessorGenericValid.Level),
+    'CPU version info': also(ProcessorGenericValid.Version),
+    'CPU brand string': also(ProcessorGenericValid.BrandInfo),
+    'processor id': also(ProcessorGenericValid.Id),
+    'target address': also(ProcessorGenericValid.TargetAddress),
+    'requestor id': also(ProcessorGenericValid.RequestorId),
+    'responder id': also(ProcessorGenericValid.ResponderId),
+    'instruction IP': also(ProcessorGenericValid.Ip),
+  },
+  // Firmware Error Record Reference (UEFI 2.10 §N.2.10).
+  'firmware-error-reference': {
+    'firmware error record type': (v) => enumName(FirmwareErrorRecordType)(v),
+  },
+};
+
+const SECTION_FIELDS = [...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t)))];
+
+/** The section type GUID and body start for a `section body` row, from the trace. */
+export function sectionOfRow(
+  row: FieldTrace,
+  trace: readonly FieldTrace[],
+): { guid: string; start: number } | undefined {
+  // A CPER record: descriptors say where each body is (offsets from the record's start, 0 here).
+  const offsets = trace.filter(
+    (t) => t.structure === 'CPER record' && t.field === 'section offset',
+  );
+  for (const o of offsets) {
+    const len = trace.find(
+      (t) =>
+        t.structure === 'CPER record' && t.field === 'section length' && t.offset === o.offset + 4,
+    );
+    const type = trace.find(
+      (t) =>
+        t.structure === 'CPER record' && t.field === 'section type' && t.offset === o.offset + 16,
+    );
+    const start = num(o.value);
+    const length = len === undefined ? undefined : num(len.value);
+    if (start === undefined || length === undefined || typeof type?.value !== 'string') continue;
+    if (row.offset >= start && row.offset < start + length) return { guid: type.value, start };
+  }
+  // A status block entry or a section with its descriptor: the nearest section type before it.
+  let best: FieldTrace | undefined;
+  for (const t of trace) {
+    if (
+      t.field === 'section type' &&
+      (t.structure === 'Generic Error Data Entry' || t.structure === 'section descriptor') &&
+      t.offset < row.offset &&
+      (best === undefined || t.offset > best.offset)
+    ) {
+      best = t;
+    }
+  }
+  if (best === undefined || typeof best.value !== 'string') return undefined;
+  const first = trace
+    .filter((t) => t.structure === row.structure && t.offset > best!.offset)
+    .reduce((m, t) => Math.min(m, t.offset), Number.POSITIVE_INFINITY);
+  return { guid: best.value, start: first };
+}
+
+/** The meaning of a field of a section of type `guid` whose body starts at `start`. */
+export function sectionMeaning(
+  guid: string,
+  field: string,
+  v: Value,
+  row: FieldTrace,
+  trace: readonly FieldTrace[],
+): string | undefined {
+  const kind = registeredSections().find((c) => c.guid === guid)?.kind;
+  const fn = kind === undefined ? undefined : SECTION_MEANINGS[kind]?.[field];
+  return fn?.(v, row, trace);
+}
+
+function sectionBodyMeaning(field: string): MeaningFn {
+  return (v, row, trace) => {
+    const s = sectionOfRow(row, trace);
+    return s === undefined ? undefined : sectionMeaning(s.guid, field, v, row, trace);
+  };
+}
+
+/**
+ * CODEC_MEANINGS plus the fields of a bare section read by a reader named `structure`
+ * (`section <GUID>`, as `vras decode --as section` names it).
+ */
+export function meaningsForBareSection(structure: string, guid: string): Meanings {
+  return {
+    ...CODEC_MEANINGS,
+    ...Object.fromEntries(
+      SECTION_FIELDS.map((f) => [
+        `${structure}.${f}`,
+        ((v, row, trace) => sectionMeaning(guid, f, v, row, trace)) satisfies MeaningFn,
+      ]),
+    ),
+  };
+}
+
 /** Meanings for every structure the codec decodes. */
 export const CODEC_MEANINGS: Meanings = {
-  ...rtasErrorLogMeanings,
+  ...RTAS_MEANINGS,
   // GHES status block and entries (formats.md §4).
   'GHES status block.block status': (v) => {
     const n = num(v);
@@ -137,29 +434,22 @@ export const CODEC_MEANINGS: Meanings = {
   'CPER record.notification type': guidName,
   'CPER record.section type': guidName,
   'CPER record.section severity': severity,
-  // Platform Memory (formats.md §7).
-  'memory section.validation bits': bits(MemoryValid),
-  'memory section.error status': (v) =>
-    typeof v === 'bigint' ? memoryErrorStatusName(v) : undefined,
-  'memory section.physical address': pageFrame,
-  'memory section.memory error type': (v) =>
-    num(v) === undefined ? undefined : memoryErrorTypeName(num(v)!),
-  // ARM processor (formats.md §8).
-  'arm section.validation bits': bits(ArmValid),
-  'arm section.error information validation bits': bits(ArmInfoValid),
-  'arm section.flags': bits(ArmInfoFlags),
-  'arm section.error type': (v) => {
-    const n = num(v);
-    if (n === undefined) return undefined;
-    const kinds = (style: 'bitmask' | 'enumerated') => {
-      const k = armErrorKinds(n, style);
-      return `${k.kinds.join('|') || 'none'}${k.reserved ? ' + reserved' : ''}`;
-    };
-    return `bitmask (6.1.192, 7.x): ${kinds('bitmask')}; enumerated (older): ${kinds('enumerated')}`;
-  },
-  'arm section.physical fault address': pageFrame,
-  'arm section.register context type': (v) => CONTEXT_NAMES[num(v) ?? -1],
-  'arm section.multiple error': (v) => (num(v) === undefined ? undefined : `${num(v)! + 1} errors`),
+  'CPER record.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+  // A section with its own descriptor (section-with-descriptor.ts).
+  'section descriptor.section type': guidName,
+  'section descriptor.section severity': severity,
+  'section descriptor.FRU id': guidName,
+  'section descriptor.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+  'section descriptor.section offset': (v) =>
+    v === CPER_SECTION_DESCRIPTOR_SIZE ? 'the body follows the descriptor' : undefined,
+  // Section bodies: by the section's own kind (sectionMeaning below).
+  ...Object.fromEntries(SECTION_FIELDS.map((f) => [`section body.${f}`, sectionBodyMeaning(f)])),
+  // In a status block a body's reader is named after its kind (`memory section`).
+  ...Object.fromEntries(
+    Object.entries(SECTION_MEANINGS).flatMap(([kind, table]) =>
+      Object.entries(table).map(([f, fn]) => [`${kind} section.${f}`, fn satisfies MeaningFn]),
+    ),
+  ),
   // HEST (formats.md §3) and its embedded structures.
   'HEST.signature': (v) => (v === 'HEST' ? 'Hardware Error Source Table' : 'not a HEST'),
   type: (v) => (num(v) === undefined ? undefined : hestSourceTypeName(num(v)!)),

@@ -1,0 +1,193 @@
+// The table's meanings for every section kind, walked over every record of the libcper corpus
+// (../shared/reference/libcper-corpus: libcper's generator, every section type) and checked
+// against independent readings of the same bytes: what the real Linux 6.1.192 kernel printed
+// for them (*.linux61.txt) and the UEFI 2.10 tables.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { sharedPath } from '../../test/support/shared.js';
+import { readCperRecord } from './cper-record.js';
+import { readGhesStatusBlock } from './generic-error-status.js';
+import {
+  CODEC_MEANINGS,
+  meaningsForBareSection,
+  SECTION_MEANINGS,
+  sectionOfRow,
+} from './meanings.js';
+import type { FieldTrace } from './reader.js';
+import { registeredSections } from './section.js';
+import './sections/index.js';
+import { annotate, type TableRow } from './table.js';
+
+const CORPUS = sharedPath('reference', 'libcper-corpus');
+const RECORDS = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.cper'))
+  .sort()
+  .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(CORPUS, f))) }));
+
+/** RTAS (PowerPC) names that must never describe a UEFI section's field. */
+const RTAS_ONLY = /\b(SLB|ERAT|UE|D-cache|I-cache|RA_LOAD|RA_STORE|translation)\b/;
+
+function sectionRows(rows: readonly TableRow[]): TableRow[] {
+  return rows.filter((r) => r.structure === 'section body' || r.structure.endsWith(' section'));
+}
+
+function traceOf(rows: readonly TableRow[]): FieldTrace[] {
+  return rows
+    .filter((r) => r.value !== undefined)
+    .map((r) => ({
+      offset: r.offset,
+      size: r.size,
+      structure: r.structure,
+      field: r.field,
+      value: r.value!,
+    }));
+}
+
+describe('every annotated section field gets its meaning from its own structure', () => {
+  it('the corpus covers every section kind vras decodes that libcper generates', () => {
+    const kinds = new Set<string>();
+    for (const r of RECORDS) {
+      const a = annotate(r.bytes, readCperRecord, { structure: 'CPER record' });
+      const trace = traceOf(a.rows);
+      for (const row of sectionRows(a.rows)) {
+        const s = sectionOfRow(trace.find((t) => t.offset === row.offset) ?? trace[0]!, trace);
+        const kind = registeredSections().find((c) => c.guid === s?.guid)?.kind;
+        if (kind !== undefined) kinds.add(kind);
+      }
+    }
+    for (const k of Object.keys(SECTION_MEANINGS)) assert.ok(kinds.has(k), `no ${k} section`);
+  });
+
+  for (const r of RECORDS) {
+    it(`${r.name}: each row's meaning is its own section kind's, or none`, () => {
+      const a = annotate(r.bytes, readCperRecord, {
+        structure: 'CPER record',
+        meanings: CODEC_MEANINGS,
+      });
+      const trace = traceOf(a.rows);
+      for (const row of sectionRows(a.rows)) {
+        if (row.meaning === '') continue;
+        const t = trace.find((x) => x.offset === row.offset && x.field === row.field)!;
+        const s = sectionOfRow(t, trace);
+        assert.ok(s !== undefined, `${row.field} at ${row.offset}: no section found`);
+        const kind = registeredSections().find((c) => c.guid === s.guid)?.kind ?? '(unknown)';
+        assert.ok(
+          SECTION_MEANINGS[kind]?.[row.field] !== undefined,
+          `${r.name} ${row.field} at ${row.offset} (a ${kind} section) has meaning '${row.meaning}' from a table that is not ${kind}'s`,
+        );
+        assert.doesNotMatch(row.meaning, RTAS_ONLY, `${r.name} ${row.field}: an RTAS name`);
+      }
+    });
+  }
+
+  it("ARM error types read as UEFI 2.9A bitmasks, as Linux 6.1.192 printed them for the corpus's records", () => {
+    let checked = 0;
+    for (const r of RECORDS.filter((x) => /^(03-arm|26-mixed)/.test(x.name))) {
+      const console = join(CORPUS, r.name.replace('.cper', '.linux61.txt'));
+      let lines: string[];
+      try {
+        lines = readFileSync(console, 'utf8').split('\n');
+      } catch {
+        continue; // fatal records were not given to the kernel
+      }
+      const kernel = lines
+        .map((l) => /error_type: 0x([0-9a-f]{2}): (.*)$/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => ({ type: Number.parseInt(m[1]!, 16), names: m[2]! }));
+      const a = annotate(r.bytes, readCperRecord, {
+        structure: 'CPER record',
+        meanings: CODEC_MEANINGS,
+      });
+      const rows = a.rows.filter((x) => x.field === 'error type');
+      assert.equal(rows.length, kernel.length, r.name);
+      rows.forEach((row, i) => {
+        const k = kernel[i]!;
+        assert.equal(row.value, k.type);
+        for (const name of ['cache', 'TLB', 'bus', 'micro-architectural']) {
+          const kernelSays = k.names.includes(`${name} error`);
+          assert.equal(
+            new RegExp(`\\b${name}\\b`).test(row.meaning),
+            kernelSays,
+            `${r.name} error type 0x${k.type.toString(16)}: kernel '${k.names}', table '${row.meaning}'`,
+          );
+        }
+        assert.equal(/reserved/.test(row.meaning), /reserved/.test(k.names), row.meaning);
+        checked++;
+      });
+    }
+    assert.ok(checked >= 4, `only ${checked} error types checked`);
+  });
+
+  it('a memory section row has a meaning wherever UEFI 2.10 Table N-31 gives one', () => {
+    for (const r of RECORDS.filter((x) => /^(05-memory|06-memory2)/.test(x.name))) {
+      const a = annotate(r.bytes, readCperRecord, {
+        structure: 'CPER record',
+        meanings: CODEC_MEANINGS,
+      });
+      const rows = sectionRows(a.rows).filter(
+        (x) => x.field !== 'reserved' && x.field !== '(not decoded)',
+      );
+      assert.ok(rows.length >= 18, `${r.name}: ${rows.length} rows`);
+      for (const row of rows) assert.notEqual(row.meaning, '', `${r.name} ${row.field}`);
+      // Validity follows the section's own validation bits (Table N-31: bit 3 node, 0x8).
+      const valid = a.rows.find(
+        (x) => x.field === 'validation bits' && x.structure === 'section body',
+      );
+      const node = rows.find((x) => x.field === 'node')!;
+      const set = (BigInt(valid!.value as bigint) & 0x8n) !== 0n;
+      assert.match(node.meaning, set ? /^valid/ : /^not valid/);
+    }
+  });
+
+  it('memory error types and ARM types in a status block match what Linux printed for the same block', () => {
+    for (const name of ['05-memory-s2', '03-arm-s2']) {
+      const block = new Uint8Array(readFileSync(join(CORPUS, `${name}.block.bin`)));
+      const lines = readFileSync(join(CORPUS, `${name}.linux61.txt`), 'utf8');
+      const a = annotate(block, readGhesStatusBlock, {
+        structure: 'GHES status block',
+        meanings: CODEC_MEANINGS,
+      });
+      const rows = a.rows.filter(
+        (x) => x.field === 'memory error type' || x.field === 'error type',
+      );
+      assert.ok(rows.length > 0, name);
+      for (const row of rows) {
+        const first = row.meaning.split(/[;(]/)[0]!.trim();
+        assert.ok(first !== '', `${name} ${row.field} has no meaning`);
+        // Linux prints a memory error type only when its validation bit (0x4000) is set.
+        if (row.field === 'memory error type' && /not valid/.test(row.meaning)) {
+          assert.doesNotMatch(lines, /error_type: \d+,/, name);
+          continue;
+        }
+        for (const part of first.split(' | ')) {
+          assert.ok(lines.includes(part), `${name}: '${part}' is not in the kernel's lines`);
+        }
+      }
+    }
+  });
+
+  it('a bare section (vras decode --as section) gets the same meanings as inside a record', () => {
+    const r = RECORDS.find((x) => x.name === '05-memory-s1.cper')!;
+    const inRecord = annotate(r.bytes, readCperRecord, {
+      structure: 'CPER record',
+      meanings: CODEC_MEANINGS,
+    });
+    const body = sectionRows(inRecord.rows);
+    const start = body[0]!.offset;
+    const end = body.at(-1)!.offset + body.at(-1)!.size;
+    const guid = 'a5bc1114-6f64-4ede-b863-3e83ed7c83b1';
+    const structure = `section ${guid}`;
+    const codec = registeredSections().find((c) => c.guid === guid)!;
+    const bare = annotate(r.bytes.subarray(start, end), (rd) => codec.decode(rd), {
+      structure,
+      meanings: meaningsForBareSection(structure, guid),
+    });
+    assert.deepEqual(
+      bare.rows.map((x) => x.meaning),
+      body.map((x) => x.meaning),
+    );
+  });
+});
