@@ -31,10 +31,7 @@ test("the annotated table explains QEMU's 172-byte memory record field by field"
     meaningOf(rows, 'memory section.memory error type'),
     'multi-bit ECC; valid (validation bit 0x4000)',
   );
-  assert.equal(
-    meaningOf(rows, 'memory section.node'),
-    'not valid: validation bit 0x8 is clear',
-  );
+  assert.equal(meaningOf(rows, 'memory section.node'), 'not valid: validation bit 0x8 is clear');
   // Every byte of the input is accounted for by a row.
   assert.equal(
     rows.reduce((n, r) => n + r.size, 0),
