@@ -13,6 +13,7 @@ import {
   fromJson,
 } from '../codec/index.js';
 import { cacheRoot } from '../guest/cache.js';
+import { QMP_MAX_TIMEOUT_MS } from '../guest/qmp.js';
 import { type BatchRecord, type BatchReport, deliverBatch } from '../inject/batch.js';
 import { InjectError } from '../inject/errors.js';
 import { type InjectTarget, MemoryTarget, QmpTarget } from '../inject/targets.js';
@@ -115,6 +116,17 @@ function int(name: string, text: string | undefined, fallback: number): number {
   return n;
 }
 
+/** A timeout option: whole milliseconds a timer can honour (1..2^31-1). */
+function timeoutOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n < 1 || n > QMP_MAX_TIMEOUT_MS)
+    throw new CliError(
+      `inject: ${name} must be 1..${QMP_MAX_TIMEOUT_MS} ms (the longest timer Node sets), got ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
 /** A status block from bytes that are a status block or a CPER record. */
 function blockBytes(bytes: Uint8Array, label: string): Uint8Array {
   const kind = detectStructure(bytes).kind;
@@ -210,7 +222,7 @@ async function openTarget(o: CliOptions): Promise<InjectTarget> {
   if (qmp !== undefined) {
     const hint = readHestHint(qmp);
     const target = await QmpTarget.connect(qmp, {
-      timeoutMs: int('--timeout', o.values.get('--timeout'), 3000),
+      timeoutMs: timeoutOption('--timeout', o.values.get('--timeout'), 3000),
       noAckWatch: o.flags.has('--no-ack'),
       ...(hint === undefined ? {} : { hestHint: hint }),
     });
@@ -307,6 +319,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const o = split(argv);
+    const ackTimeoutMs = timeoutOption('--ack-timeout', o.values.get('--ack-timeout'), 5000);
+    timeoutOption('--timeout', o.values.get('--timeout'), 3000);
     const recs = records(o);
     const force = o.flags.has('--force');
     if (o.flags.has('--dry-run')) {
@@ -323,7 +337,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       const report = await deliverBatch(target, await withQemuMidr(target, recs), {
         force,
-        ackTimeoutMs: int('--ack-timeout', o.values.get('--ack-timeout'), 5000),
+        ackTimeoutMs,
       });
       if (o.flags.has('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report);

@@ -39,4 +39,5 @@ export * from './section-with-descriptor.js';
 export * from './sections/index.js';
 export * from './severity.js';
 export * from './table.js';
+export * from './text-escape.js';
 export * from './writer.js';

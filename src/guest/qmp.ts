@@ -6,7 +6,34 @@
 // `inject-ghes-v2-error` against QEMU ≥ 10.2.
 
 import { connect, type Socket } from 'node:net';
+import { escapeControlText } from '../codec/index.js';
 import { GuestError } from './errors.js';
+
+/** Longest QMP line accepted (QEMU's replies are far shorter; pmemsave data goes to files). */
+export const QMP_LINE_LIMIT = 16 << 20;
+
+/** The longest timer Node can set (ms): setTimeout turns anything longer into 1 ms. */
+export const QMP_MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A timeout a timer can honour: a whole or fractional ms in 1..2^31-1, else a GuestError. */
+export function checkQmpTimeout(ms: number, what = 'QMP timeout'): number {
+  if (!Number.isFinite(ms) || ms < 1 || ms > QMP_MAX_TIMEOUT_MS) {
+    throw new GuestError(
+      'qmp',
+      `Cannot use a ${what} of ${ms} ms: it must be 1..${QMP_MAX_TIMEOUT_MS} ms (the longest timer Node sets)`,
+    );
+  }
+  return ms;
+}
+
+/** A duration for a message: whole milliseconds. */
+const ms = (v: number) => `${Math.round(v)} ms`;
+
+/** At most 120 characters of peer text, control characters escaped, in quotes. */
+function quoted(text: string): string {
+  const cut = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+  return `"${escapeControlText(cut)}"`;
+}
 
 export type QmpAddress =
   | { readonly kind: 'unix'; readonly path: string }
@@ -61,6 +88,8 @@ export class QmpClient {
   private eventListeners = new Set<(e: QmpEvent) => void>();
   private closedError: GuestError | undefined;
   private greetingWaiter: ((g: QmpGreeting) => void) | undefined;
+  /** Rejects connect() when the connection fails before the greeting. */
+  private greetingFailer: ((e: GuestError) => void) | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -69,7 +98,14 @@ export class QmpClient {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('close', () =>
-      this.fail(new GuestError('qmp', `QMP connection to ${describe(address)} closed`)),
+      this.fail(
+        new GuestError(
+          'qmp',
+          this.greetingWaiter === undefined
+            ? `QMP connection to ${describe(address)} closed`
+            : `QMP at ${describe(address)} closed the connection before its greeting`,
+        ),
+      ),
     );
     socket.on('error', (e) =>
       this.fail(
@@ -82,7 +118,7 @@ export class QmpClient {
 
   /** Connects, reads the greeting and runs `qmp_capabilities`. */
   static async connect(address: QmpAddress, options: QmpConnectOptions = {}): Promise<QmpClient> {
-    const timeoutMs = options.timeoutMs ?? 5000;
+    const timeoutMs = checkQmpTimeout(options.timeoutMs ?? 5000);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       try {
@@ -103,7 +139,7 @@ export class QmpClient {
         reject(
           new GuestError(
             'timeout',
-            `No QMP greeting from ${describe(address)} within ${Math.round(timeoutMs)} ms`,
+            `No QMP greeting from ${describe(address)} within ${ms(timeoutMs)}`,
           ),
         );
       }, timeoutMs);
@@ -132,7 +168,12 @@ export class QmpClient {
             ),
           );
         });
+        client.greetingFailer = (e) => {
+          clearTimeout(timer);
+          reject(e);
+        };
         client.greetingWaiter = (greeting) => {
+          client.greetingFailer = undefined;
           greeted = true;
           clearTimeout(timer);
           client
@@ -155,36 +196,75 @@ export class QmpClient {
   greeting: QmpGreeting | undefined;
 
   private onData(chunk: string): void {
+    if (this.closedError !== undefined) return;
     this.buffer += chunk;
     for (;;) {
       const nl = this.buffer.indexOf('\n');
       if (nl < 0) break;
       const line = this.buffer.slice(0, nl).trim();
       this.buffer = this.buffer.slice(nl + 1);
+      if (nl > QMP_LINE_LIMIT) {
+        this.violation(`a line longer than the ${LIMIT_TEXT} limit`);
+        return;
+      }
       if (line === '') continue;
-      let msg: Record<string, unknown>;
+      let msg: unknown;
       try {
-        msg = JSON.parse(line) as Record<string, unknown>;
+        msg = JSON.parse(line);
       } catch {
-        this.fail(new GuestError('qmp', `QMP sent a line that is not JSON: ${line.slice(0, 120)}`));
+        this.violation(
+          `${this.greetingWaiter === undefined ? 'a line' : 'a greeting'} that is not JSON: ${quoted(line)}`,
+        );
         return;
       }
       this.onMessage(msg);
+      if (this.closedError !== undefined) return;
     }
+    if (this.buffer.length > QMP_LINE_LIMIT)
+      this.violation(`more than the ${LIMIT_TEXT} line limit without a newline`);
   }
 
-  private onMessage(msg: Record<string, unknown>): void {
-    if ('QMP' in msg) {
-      const waiter = this.greetingWaiter;
-      this.greetingWaiter = undefined;
-      waiter?.(msg.QMP as QmpGreeting);
+  /** The peer broke the protocol: fail every pending call and close the connection. */
+  private violation(what: string): void {
+    this.fail(new GuestError('qmp', `QMP at ${describe(this.address)} sent ${what}`));
+    this.buffer = '';
+    this.socket.destroy();
+  }
+
+  private onMessage(value: unknown): void {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.violation(
+        `${this.greetingWaiter === undefined ? 'a message' : 'a greeting'} that is not a JSON object: ${quoted(JSON.stringify(value))}`,
+      );
       return;
     }
+    const msg = value as Record<string, unknown>;
+    if (this.greetingWaiter !== undefined) {
+      const greeting = asGreeting(msg);
+      if (greeting === undefined) {
+        this.violation(
+          `a greeting that is not QMP's ({"QMP": {"version": {"qemu": …}, "capabilities": […]}}): ${quoted(JSON.stringify(value))}`,
+        );
+        return;
+      }
+      const waiter = this.greetingWaiter;
+      this.greetingWaiter = undefined;
+      waiter(greeting);
+      return;
+    }
+    if ('QMP' in msg) return; // a second greeting: nothing waits for it
     if (typeof msg.event === 'string') {
+      const t = msg.timestamp as { seconds?: unknown; microseconds?: unknown } | undefined;
       const e: QmpEvent = {
         event: msg.event,
         data: msg.data,
-        timestamp: msg.timestamp as QmpEvent['timestamp'],
+        timestamp:
+          t !== null &&
+          typeof t === 'object' &&
+          typeof t.seconds === 'number' &&
+          typeof t.microseconds === 'number'
+            ? { seconds: t.seconds, microseconds: t.microseconds }
+            : undefined,
       };
       this.events.push(e);
       for (const l of this.eventListeners) l(e);
@@ -192,25 +272,46 @@ export class QmpClient {
     }
     const id = typeof msg.id === 'string' ? msg.id : undefined;
     const p = id === undefined ? undefined : this.pending.get(id);
-    if (p === undefined || id === undefined) return; // a reply nobody waits for (timed out)
-    this.pending.delete(id);
-    clearTimeout(p.timer);
+    if (p === undefined || id === undefined) {
+      if ('return' in msg || 'error' in msg) return; // a reply nobody waits for (timed out)
+      this.violation(
+        `a message that is no reply, event or greeting: ${quoted(JSON.stringify(value))}`,
+      );
+      return;
+    }
     if ('error' in msg) {
-      const err = msg.error as { class?: string; desc?: string };
+      const err = msg.error;
+      if (err === null || typeof err !== 'object' || Array.isArray(err)) {
+        this.violation(
+          `an error reply to ${p.command} whose error is not an object: ${quoted(JSON.stringify(err))}`,
+        );
+        return;
+      }
+      const { class: klass, desc } = err as { class?: unknown; desc?: unknown };
+      this.pending.delete(id);
+      clearTimeout(p.timer);
       p.reject(
         new GuestError(
           'qmp',
-          `QMP ${p.command} failed: ${err.class ?? 'Error'}: ${err.desc ?? ''}`,
+          `QMP ${p.command} failed: ${typeof klass === 'string' ? escapeControlText(klass) : 'Error'}: ${typeof desc === 'string' ? escapeControlText(desc) : ''}`,
         ),
       );
-    } else {
+    } else if ('return' in msg) {
+      this.pending.delete(id);
+      clearTimeout(p.timer);
       p.resolve(msg.return);
+    } else {
+      this.violation(`a reply to ${p.command} with neither return nor error`);
     }
   }
 
   private fail(error: GuestError): void {
     if (this.closedError !== undefined) return;
     this.closedError = error;
+    const greetingFailer = this.greetingFailer;
+    this.greetingFailer = undefined;
+    this.greetingWaiter = undefined;
+    greetingFailer?.(error);
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
@@ -225,12 +326,17 @@ export class QmpClient {
     options: { timeoutMs?: number } = {},
   ): Promise<unknown> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkQmpTimeout(options.timeoutMs ?? 5000, `timeout for QMP ${command}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const id = `vras-${this.nextId++}`;
-    const timeoutMs = options.timeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new GuestError('timeout', `QMP ${command} did not return within ${timeoutMs} ms`));
+        reject(new GuestError('timeout', `QMP ${command} did not return within ${ms(timeoutMs)}`));
       }, timeoutMs);
       this.pending.set(id, { command, resolve, reject, timer });
       const msg =
@@ -241,6 +347,11 @@ export class QmpClient {
 
   /** Resolves with the first event named `name` (already received ones count). */
   waitForEvent(name: string, timeoutMs: number): Promise<QmpEvent> {
+    try {
+      checkQmpTimeout(timeoutMs, `timeout for QMP event ${name}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const seen = this.events.find((e) => e.event === name);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -252,7 +363,7 @@ export class QmpClient {
       };
       const timer = setTimeout(() => {
         this.eventListeners.delete(listener);
-        reject(new GuestError('timeout', `No QMP event ${name} within ${timeoutMs} ms`));
+        reject(new GuestError('timeout', `No QMP event ${name} within ${ms(timeoutMs)}`));
       }, timeoutMs);
       this.eventListeners.add(listener);
     });
@@ -270,6 +381,20 @@ export class QmpClient {
     );
     this.socket.destroy();
   }
+}
+
+const LIMIT_TEXT = `${QMP_LINE_LIMIT >> 20} MiB`;
+
+/** The greeting when `msg` is QMP's (`{"QMP": {"version": {"qemu": {…}}, "capabilities": […]}}`). */
+function asGreeting(msg: Record<string, unknown>): QmpGreeting | undefined {
+  const g = msg.QMP as { version?: { qemu?: Record<string, unknown> }; capabilities?: unknown };
+  if (g === null || typeof g !== 'object' || !Array.isArray(g.capabilities)) return undefined;
+  const q = g.version?.qemu;
+  if (q === null || typeof q !== 'object') return undefined;
+  const { major, minor, micro } = q;
+  if (![major, minor, micro].every((v) => typeof v === 'number' && Number.isInteger(v)))
+    return undefined;
+  return g as unknown as QmpGreeting;
 }
 
 function describe(a: QmpAddress): string {

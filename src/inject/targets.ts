@@ -12,7 +12,7 @@
 // share=on`); the HEST is found in the file, an engine adopts it and posts the record the way
 // firmware does (body, ack reset, block_status last), then the guest is watched consuming it.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -249,6 +249,11 @@ export class QmpTarget implements InjectTarget {
           { val: Number(start), size: Number(end - start), filename: file },
           { timeoutMs: Math.max(timeoutMs, 10_000) },
         );
+        if (!existsSync(file))
+          throw new InjectError(
+            'refused',
+            `QEMU's pmemsave at ${this.where} reported success but left no file ${file}: QEMU writes it on its own side, so it must share this file system (not another host, container or mount namespace)`,
+          );
         const mem = new FileGuestMemory(file, [
           { name: 'pmemsave', gpa: start, size: end - start, hostAddress: 0n, fileOffset: 0n },
         ]);
