@@ -7,11 +7,12 @@
 
 import { parseArgs } from 'node:util';
 import { toJson } from '../codec/index.js';
-import { runCampaign } from '../sim/index.js';
+import { type CampaignOptions, type CampaignSummary, runCampaign } from '../sim/index.js';
+import { runCampaignInWorkers } from './campaign-workers.js';
 import { CliError, parseCommandLine } from './io.js';
 import { parseSeedOption } from './simulate.js';
 
-const USAGE = `usage: vras campaign --vms N (--hours H | --errors E) --seed S [--mix field|uncorrected] [--json]
+const USAGE = `usage: vras campaign --vms N (--hours H | --errors E) --seed S [--mix field|uncorrected] [--workers N] [--json]
 
 Simulates N VMs under field-study DRAM error rates (Schroeder, Pinheiro, Weber, "DRAM Errors in
 the Wild", SIGMETRICS 2009) for H simulated hours or until E errors, and prints what happened:
@@ -26,6 +27,8 @@ options:
   --seed S      root seed (decimal or 0x hex, default 1)
   --mix M       'field' (default: the field-study rates) or 'uncorrected' (only uncorrected
                 errors, one per VM per simulated minute, every one through the full stack)
+  --workers N   run the VMs on N worker threads (default 1: in this thread); the summary is
+                the same, byte for byte, for any N
   --json        print the summary as a vras/v1 JSON document`;
 
 function positive(name: string, v: string | undefined): number | undefined {
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
           errors: { type: 'string' },
           seed: { type: 'string' },
           mix: { type: 'string', default: 'field' },
+          workers: { type: 'string', default: '1' },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -70,11 +74,14 @@ export async function run(argv: string[]): Promise<number> {
   const mix = values.mix;
   if (mix !== 'field' && mix !== 'uncorrected')
     throw new CliError(`--mix must be 'field' or 'uncorrected', not '${mix}'`);
+  const workers = positive('workers', values.workers);
+  if (workers === undefined || !Number.isSafeInteger(workers) || workers > 256)
+    throw new CliError('--workers must be an integer from 1 to 256');
   const replay = `bin/vras campaign --vms ${vms} ${hours !== undefined ? `--hours ${hours}` : `--errors ${errors}`} --seed ${seed}${mix === 'field' ? '' : ` --mix ${mix}`}`;
   const started = performance.now();
-  let summary: ReturnType<typeof runCampaign>;
+  let summary: CampaignSummary;
   try {
-    summary = runCampaign({
+    const options: CampaignOptions = {
       vms,
       seed,
       mix,
@@ -84,7 +91,8 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(
           `campaign: ${p.errors} errors, ${p.simulatedHours.toFixed(1)} h simulated, ${p.vmsTouched} VMs touched, ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
         ),
-    });
+    };
+    summary = workers === 1 ? runCampaign(options) : await runCampaignInWorkers(options, workers);
   } catch (cause) {
     process.stderr.write(
       `vras: campaign failed with seed ${seed}: ${(cause as Error).message}\nreplay: ${replay}\n`,

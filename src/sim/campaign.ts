@@ -79,6 +79,31 @@ export interface CampaignOptions {
   readonly rates?: Partial<Record<keyof typeof FIELD_RATES, number>>;
   /** Error mix (default 'field'); 'uncorrected' ignores `rates`. */
   readonly mix?: CampaignMix;
+  /**
+   * Run only the VMs with `index % count === part` (runCampaignPart, for one worker of a
+   * parallel campaign); default: all of them.
+   */
+  readonly partition?: CampaignPartition;
+}
+
+/** One share of a campaign's VMs: those whose index is `part` modulo `count`. */
+export interface CampaignPartition {
+  readonly part: number;
+  readonly count: number;
+}
+
+/**
+ * What one partition of a campaign did. The error stream (times, kinds, which VM each error
+ * hits) is drawn from the campaign's root stream in every partition alike; each partition runs
+ * only its own VMs' errors. `mergeCampaignParts` adds the parts up into the summary one
+ * partition of all VMs gives, byte for byte (sim-campaign-workers.test.ts).
+ */
+export interface CampaignPart {
+  readonly partition: CampaignPartition;
+  /** Whole-campaign figures (the same in every part) and this part's own counts. */
+  readonly summary: CampaignSummary;
+  /** Per failure, where it falls in a whole-campaign run: [phase (0 running, 1 final), n]. */
+  readonly failureOrder: readonly (readonly [number, number])[];
 }
 
 export interface CampaignProgress {
@@ -172,7 +197,73 @@ const FLEET_GUEST_PAGE_BASE = 0x4010_0000n;
 const FLEET_GUEST_PAGES = 0x2_0000;
 
 export function runCampaign(o: CampaignOptions): CampaignSummary {
+  return runCampaignPart(o).summary;
+}
+
+/** Adds up the parts of one campaign (every partition once) into its summary. */
+export function mergeCampaignParts(parts: readonly CampaignPart[]): CampaignSummary {
+  const first = parts[0];
+  if (first === undefined) throw new RangeError('no campaign parts to merge');
+  const count = first.partition.count;
+  const seen = new Set(parts.map((p) => p.partition.part));
+  if (
+    parts.length !== count ||
+    seen.size !== count ||
+    parts.some((p) => p.partition.count !== count)
+  ) {
+    throw new RangeError(`campaign parts: need each of ${count} partitions exactly once`);
+  }
+  const sum = (f: (x: CampaignSummary) => number): number =>
+    parts.reduce((t, p) => t + f(p.summary), 0);
+  const ordered: { phase: number; n: number; part: number; i: number; text: string }[] = [];
+  for (const p of parts) {
+    p.summary.failures.forEach((text, i) => {
+      const [phase, n] = p.failureOrder[i] ?? [2, 0];
+      ordered.push({ phase, n, part: p.partition.part, i, text });
+    });
+  }
+  // One error (or one final VM) belongs to one partition: ties are within a part, in its order.
+  ordered.sort((a, b) => a.phase - b.phase || a.n - b.n || a.part - b.part || a.i - b.i);
+  const f = first.summary;
+  return {
+    seed: f.seed,
+    vms: f.vms,
+    vmsTouched: f.vmsTouched,
+    simulatedHours: f.simulatedHours,
+    errors: f.errors,
+    correctedErrors: f.correctedErrors,
+    uncorrectedErrors: f.uncorrectedErrors,
+    mix: f.mix,
+    uncorrectedFraction: f.uncorrectedFraction,
+    fullStackErrors: f.fullStackErrors,
+    fastPathErrors: f.fastPathErrors,
+    worldsBuilt: sum((x) => x.worldsBuilt),
+    guestResets: sum((x) => x.guestResets),
+    processKills: sum((x) => x.processKills),
+    pagesOfflined: sum((x) => x.pagesOfflined),
+    guestPanics: sum((x) => x.guestPanics),
+    hostPanics: sum((x) => x.hostPanics),
+    recordsDelivered: sum((x) => x.recordsDelivered),
+    recordsLost: sum((x) => x.recordsLost),
+    failures: ordered.map((x) => x.text),
+    rates: f.rates,
+  };
+}
+
+/** Runs the campaign's errors for the VMs of `o.partition` (all by default). */
+export function runCampaignPart(o: CampaignOptions): CampaignPart {
   if (!Number.isSafeInteger(o.vms) || o.vms < 1) throw new RangeError('vms must be ≥ 1');
+  const partition = o.partition ?? { part: 0, count: 1 };
+  if (
+    !Number.isSafeInteger(partition.count) ||
+    partition.count < 1 ||
+    !Number.isSafeInteger(partition.part) ||
+    partition.part < 0 ||
+    partition.part >= partition.count
+  ) {
+    throw new RangeError(`bad campaign partition ${partition.part} of ${partition.count}`);
+  }
+  const own = (vm: FleetVm): boolean => vm.index % partition.count === partition.part;
   if (o.hours === undefined && o.errors === undefined) {
     throw new RangeError('give hours or errors');
   }
@@ -225,6 +316,14 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     resets: 0,
   };
   const failures: string[] = [];
+  const failureOrder: [number, number][] = [];
+  /** 0 while errors run (n = the error's number), 1 while the fleet is retired (n = VM order). */
+  let phase = 0;
+  let retiring = 0;
+  const fail = (text: string): void => {
+    failures.push(text);
+    failureOrder.push([phase, phase === 0 ? s.errors : retiring]);
+  };
 
   const readBack = (block: Uint8Array): BlockRead => {
     const len = port.headerLength(block.subarray(0, 20), 4096);
@@ -247,21 +346,8 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
       let vm = vmAt(rng.int(o.vms));
       for (let k = 0; !vm.ceProne && k < 64; k++) vm = vmAt(rng.int(o.vms));
       const i = rng.int(vm.locations.length);
-      let rec = vm.records[i];
-      if (rec === undefined) {
-        rec = port.encodeMemoryRecord({
-          severity: 2,
-          physicalAddress: vm.locations[i]!,
-          errorType: 2,
-        });
-        vm.records[i] = rec;
-      }
       s.ce++;
-      if (readBack(rec).kind === 'accepted') s.delivered++;
-      else {
-        s.lost++;
-        failures.push(`vm ${vm.index} error ${s.errors}: host rejected a corrected record`);
-      }
+      if (own(vm)) corrected(vm, i);
     } else {
       nextUe = now + Math.max(1, rng.exponentialNs(1 / ueRate));
       s.ue++;
@@ -272,9 +358,31 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     }
   }
 
+  /** Location `i` of `vm` reports a corrected error: the host's GHES reads the firmware's record. */
+  function corrected(vm: FleetVm, i: number): void {
+    let rec = vm.records[i];
+    if (rec === undefined) {
+      rec = port.encodeMemoryRecord({
+        severity: 2,
+        physicalAddress: vm.locations[i]!,
+        errorType: 2,
+      });
+      vm.records[i] = rec;
+    }
+    if (readBack(rec).kind === 'accepted') s.delivered++;
+    else {
+      s.lost++;
+      fail(`vm ${vm.index} error ${s.errors}: host rejected a corrected record`);
+    }
+  }
+
   function uncorrected(vm: FleetVm, u: number): void {
     const split = UE_SPLIT;
-    if (u >= split.guestUser + split.scrubbed + split.uncontained) {
+    const hostKernel = u >= split.guestUser + split.scrubbed + split.uncontained;
+    // Which flow an error takes is the same in every partition; only the VM's owner runs it.
+    if (!hostKernel) s.full++;
+    if (!own(vm)) return;
+    if (hostKernel) {
       // Host kernel memory: the host's GHES reads the record (codec), then cannot recover. The
       // host's panic takes the VM down with it: its guest is reset before its next error (the
       // world's host-side components keep their state: pages are fresh per error anyway).
@@ -289,7 +397,6 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
       if (vm.world !== undefined) vm.world.down = true;
       return;
     }
-    s.full++;
     const flow: Flow =
       u < split.guestUser
         ? 'guest-user'
@@ -318,7 +425,7 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     const at = sim.scheduler.now;
     const page = vw.nextPage++;
     if (page >= FLEET_GUEST_PAGES) {
-      failures.push(`vm ${vm.index} error ${s.errors}: out of fresh guest pages (seed ${o.seed})`);
+      fail(`vm ${vm.index} error ${s.errors}: out of fresh guest pages (seed ${o.seed})`);
       return;
     }
     const gpa = FLEET_GUEST_PAGE_BASE + (BigInt(page) << 12n);
@@ -419,7 +526,7 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
       vw.w.host.panicked === null;
     if (!ok) {
       vw.checked = true;
-      failures.push(
+      fail(
         `vm ${vm.index} error ${s.errors}: unexpected outcome (world seed ${vw.seed}: ${g.killed.length}/${vw.expectKills} kills, ${g.offlined.length}/${vw.expectOfflined} pages offlined, guest panic ${g.panicked ?? 'none'}; campaign seed ${o.seed})`,
       );
     }
@@ -442,16 +549,18 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     const lost = w.vmm.recordsLost;
     s.lost += lost;
     if (lost !== 0)
-      failures.push(
-        `vm ${vm.index}: ${lost} records lost (world seed ${vw.seed}, campaign seed ${o.seed})`,
-      );
+      fail(`vm ${vm.index}: ${lost} records lost (world seed ${vw.seed}, campaign seed ${o.seed})`);
     vm.world = undefined;
     return undefined;
   }
 
-  for (const vm of fleet.values()) retire(vm);
+  phase = 1;
+  for (const vm of fleet.values()) {
+    retiring++;
+    if (own(vm)) retire(vm);
+  }
 
-  return {
+  const summary: CampaignSummary = {
     seed: `${o.seed}`,
     vms: o.vms,
     vmsTouched: fleet.size,
@@ -474,4 +583,5 @@ export function runCampaign(o: CampaignOptions): CampaignSummary {
     failures,
     rates: r,
   };
+  return { partition, summary, failureOrder };
 }
