@@ -175,13 +175,7 @@ function table<T>(
 }
 
 /** Decodes one record's bytes in the chosen format. Throws RenderError (exit 2) when it fails. */
-function render(
-  bytes: Uint8Array,
-  s: Settings,
-  seq: number,
-  as: InputKind | undefined,
-  notificationType?: string,
-): Rendered {
+function render(bytes: Uint8Array, s: Settings, seq: number, as: InputKind | undefined): Rendered {
   let kind: InputKind;
   let sectionGuid: string | undefined;
   const reasons: string[] = [];
@@ -263,9 +257,6 @@ function render(
     }
     case 'section-with-descriptor': {
       const v = decoding('a section with its descriptor', () => decodeSectionWithDescriptor(bytes));
-      if (notificationType !== undefined) {
-        notes.push(`Redfish CPER.NotificationType ${notificationType}`);
-      }
       if (f === 'json') return { kind, json: { kind: JSON_KIND[kind], value: v }, notes };
       if (f === 'linux') {
         const block = decoding('a section with its descriptor', () =>
@@ -378,7 +369,7 @@ export async function run(argv: string[]): Promise<number> {
       return;
     }
     try {
-      const got = render(r.bytes, settings, seq++, r.as ?? as, r.redfish?.notificationType);
+      const got = render(r.bytes, settings, seq++, r.as ?? as);
       for (const n of [...redfishNotes(r), ...got.notes]) {
         process.stderr.write(`vras: note: ${r.input} record ${r.index}: ${n}\n`);
       }
@@ -440,7 +431,7 @@ function single(
   }
   let got: Rendered;
   try {
-    got = render(bytes, settings, seq, r.as ?? settings.as, r.redfish?.notificationType);
+    got = render(bytes, settings, seq, r.as ?? settings.as);
   } catch (error) {
     if (error instanceof RenderError && error.partial !== undefined) {
       process.stdout.write(`${error.partial}\n`);

@@ -251,7 +251,7 @@ export function detectInput(bytes: Uint8Array, hint: DetectHint = {}): InputDete
   if (sig !== 'HEST' && sig !== 'CPER') {
     const d = sectionDescriptorShape(bytes);
     if (d.ok && d.sectionType !== undefined) {
-      const reasons = ["no 'HEST' or 'CPER' signature at offset 0", d.reason];
+      const reasons = [d.reason, "no 'HEST' or 'CPER' signature at offset 0"];
       if (hint.section !== undefined) {
         const resolved = resolveSectionHint(hint.section);
         if (resolved !== undefined && resolved.guid !== d.sectionType) {

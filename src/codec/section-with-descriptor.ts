@@ -17,7 +17,6 @@ import { CodecError, CodecErrorCode } from './errors.js';
 import { FRU_TEXT_SIZE } from './generic-error-data.js';
 import type { GhesStatusBlock } from './generic-error-status.js';
 import { type Guid, NIL_GUID } from './guid.js';
-import { hex } from './hex.js';
 import { ByteReader } from './reader.js';
 import { type SectionBody, sectionCodecFor } from './section.js';
 import { decodeSectionBody, encodeSectionBody } from './sections/opaque.js';
@@ -169,8 +168,8 @@ export interface DescriptorShape {
 
 /**
  * Whether `bytes` start with a plausible section descriptor: a section type vras has a codec
- * for (or a known GUID) at offset 16, a CPER severity (0–3) at 48, revision major ≤ 3, and a
- * body of Section Length bytes that fits the input. Never throws.
+ * for at offset 16, a CPER severity (0–3) at 48, and a body of Section Length bytes that fits
+ * the input (the revision is not checked: libcper's generator writes random ones). Never throws.
  */
 export function sectionDescriptorShape(bytes: Uint8Array): DescriptorShape {
   if (bytes.length < CPER_SECTION_DESCRIPTOR_SIZE) {
@@ -185,9 +184,6 @@ export function sectionDescriptorShape(bytes: Uint8Array): DescriptorShape {
   }
   if (severity > 3) {
     return { ok: false, reason: `section severity ${severity} at offset 48 is not 0–3` };
-  }
-  if (bytes[9]! > 3) {
-    return { ok: false, reason: `section revision ${hex(bytes[8]! | (bytes[9]! << 8), 4)}` };
   }
   if (length > bytes.length) {
     return {
