@@ -2,6 +2,7 @@
 // import this file; add one line per section module.
 export * from './ampere.js';
 export * from './arm-processor.js';
+export * from './arm-ras.js';
 export * from './ccix-per.js';
 export * from './cxl.js';
 export * from './dmar-generic.js';
