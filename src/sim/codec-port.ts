@@ -48,10 +48,9 @@ export interface CodecRecordPortOptions {
   readonly kernel?: KernelVersion;
 }
 
-/** Byte-for-byte equality (the memo below keys on a record's bytes). */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether the first `n` bytes of `a` are `b` (the memo below keys on a record's bytes). */
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -62,15 +61,19 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
   // check, then its printing): each distinct record goes through the codec's acceptance rules and
   // decoder once, and a repeat of the same bytes reuses the result. Pure functions of the bytes,
   // so the memo changes no output.
-  let memoBytes: Uint8Array | null = null;
+  // The remembered bytes live in one reused buffer (a copy per new record cost an allocation).
+  let memoStore = new Uint8Array(256);
+  let memoLength = -1;
   let memoRead: BlockRead | null = null;
   let memoDecoded: ReturnType<typeof decodeGhesStatusBlock> | null = null;
   const remember = (block: Uint8Array): void => {
-    if (memoBytes === null || !sameBytes(memoBytes, block)) {
-      memoBytes = block.slice();
-      memoRead = null;
-      memoDecoded = null;
-    }
+    const n = block.length;
+    if (n === memoLength && sameBytes(memoStore, block, n)) return;
+    if (memoStore.length < n) memoStore = new Uint8Array(Math.max(n, memoStore.length * 2));
+    memoStore.set(block);
+    memoLength = n;
+    memoRead = null;
+    memoDecoded = null;
   };
   const decoded = (block: Uint8Array) => {
     remember(block);
