@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readManifest } from '../src/guest/cache.js';
-import { setupNewer } from '../src/guest/newer.js';
+import { QEMU_LIBRARIES, setupNewer } from '../src/guest/newer.js';
 import type { DebianArchive } from '../src/guest/private-apt.js';
 import { HOST_PACKAGES, setupGuest } from '../src/guest/setup.js';
 
@@ -56,54 +56,6 @@ process.stdin.on('data', (c) => {
   }
 });
 `;
-
-const LIBS = [
-  'libaio1t64',
-  'libatomic1',
-  'libblkid1',
-  'libbpf1',
-  'libc6',
-  'libcap2',
-  'libcapstone5',
-  'libdaxctl1',
-  'libelf1t64',
-  'libfdt1',
-  'libffi8',
-  'libfuse3-4',
-  'libglib2.0-0t64',
-  'libgmp10',
-  'libgnutls30t64',
-  'libhogweed6t64',
-  'libibverbs1',
-  'libidn2-0',
-  'libjpeg62-turbo',
-  'libkmod2',
-  'libmount1',
-  'libndctl6',
-  'libnettle8t64',
-  'libnl-3-200',
-  'libnl-route-3-200',
-  'libnuma1',
-  'libp11-kit0',
-  'libpcre2-8-0',
-  'libpixman-1-0',
-  'libpmem1',
-  'libpng16-16t64',
-  'librdmacm1t64',
-  'libsasl2-2',
-  'libseccomp2',
-  'libselinux1',
-  'libslirp0',
-  'libssl3t64',
-  'libtasn1-6',
-  'libudev1',
-  'libunistring5',
-  'liburing2',
-  'libuuid1',
-  'libvdeplug2t64',
-  'libzstd1',
-  'zlib1g',
-];
 
 const PACKAGES: FakePackage[] = [
   // bookworm arm64: an older 6.1 ABI in bookworm, the newest in bookworm-security.
@@ -182,7 +134,9 @@ const PACKAGES: FakePackage[] = [
       'usr/bin/qemu-system-aarch64': ['', 0o755],
     },
   },
-  ...LIBS.map((name): FakePackage => ({ name, version: '1.0-1', arch: 'amd64', suite: 'trixie' })),
+  ...QEMU_LIBRARIES.map(
+    (name): FakePackage => ({ name, version: '1.0-1', arch: 'amd64', suite: 'trixie' }),
+  ),
 ];
 
 function run(cmd: string, args: string[], cwd?: string): string {

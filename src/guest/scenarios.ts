@@ -787,7 +787,7 @@ export async function runGroup(group: GroupId, options: GroupOptions): Promise<G
     }
   }
   // A failure names the kernel build it ran on: a new point release that prints differently
-  // shows up as 'Linux 6.12.118-1 (6.12.118+deb13-arm64): record {3}…: line 2 differs'.
+  // shows up as 'Linux <version> (<release>): record {3} from source 1: line 2 differs'.
   const k = options.manifest.kernels.find((x) => x.series === (options.kernel ?? '6.1'));
   const build = k === undefined ? '' : `Linux ${k.version ?? k.release} (${k.release}): `;
   scenarios = scenarios.map((s) =>
