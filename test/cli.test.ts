@@ -311,4 +311,56 @@ describe('vras decode, encode and lint', { concurrency: true }, () => {
     assert.equal(k.code, 2);
     assert.match(k.stderr, /Cannot encode kind "table"/);
   });
+
+  it('vras decode prints the table of a 12,000-entry status block and a 20,000-section record (no stack overflow)', async () => {
+    const G = [
+      0x14, 0x11, 0xbc, 0xa5, 0x64, 0x6f, 0xde, 0x4e, 0xb8, 0x63, 0x3e, 0x83, 0xed, 0x7c, 0x83,
+      0xb1,
+    ];
+    // A corrected status block (formats.md §4.1) of n empty memory-section entries.
+    const n = 12_000;
+    const block = new Uint8Array(20 + 72 * n);
+    const bv = new DataView(block.buffer);
+    bv.setUint32(0, 0x12 | (0x3ff << 4), true);
+    bv.setUint32(12, 72 * n, true);
+    bv.setUint32(16, 2, true);
+    for (let i = 0; i < n; i++) {
+      block.set(G, 20 + 72 * i);
+      bv.setUint32(20 + 72 * i + 16, 2, true);
+      bv.setUint16(20 + 72 * i + 20, 0x300, true);
+    }
+    const blockFile = join(dir, 'many-entries.bin');
+    writeFileSync(blockFile, block);
+    // A corrected CPER record (formats.md §5.1–5.2) of m 16-byte memory sections.
+    const m = 20_000;
+    const rec = new Uint8Array(128 + 88 * m);
+    const rv = new DataView(rec.buffer);
+    rec.set([0x43, 0x50, 0x45, 0x52]);
+    rv.setUint16(4, 0x0101, true);
+    rv.setUint32(6, 0xffffffff, true);
+    rv.setUint16(10, m, true);
+    rv.setUint32(12, 2, true);
+    rv.setUint32(20, rec.length, true);
+    for (let i = 0; i < m; i++) {
+      const d = 128 + 72 * i;
+      rv.setUint32(d, 128 + 72 * m + 16 * i, true);
+      rv.setUint32(d + 4, 16, true);
+      rv.setUint16(d + 8, 0x0300, true);
+      rec.set(G, d + 16);
+      rv.setUint32(d + 48, 2, true);
+    }
+    const recFile = join(dir, 'many-sections.bin');
+    writeFileSync(recFile, rec);
+    for (const [file, last] of [
+      [blockFile, `0x${(20 + 72 * n).toString(16)}`],
+      [recFile, `0x${(128 + 72 * m + 16 * (m - 1)).toString(16)}`],
+    ] as const) {
+      const r = await vras(['decode', file]);
+      assert.equal(r.code, 0, r.stderr.slice(0, 200));
+      noStack(r);
+      assert.doesNotMatch(r.stderr, /call stack/);
+      // The last entry's or section's row is printed, at its offset.
+      assert.match(r.stdout, new RegExp(`^${last} `, 'm'), file);
+    }
+  });
 });

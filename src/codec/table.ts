@@ -179,7 +179,11 @@ export function formatTable(rows: readonly TableRow[], options: FormatTableOptio
     r.meaning,
   ]);
   const header = ['offset', 'size', 'field', 'value', 'meaning'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  // A loop, not Math.max(...cells): a spread of many rows overflows the call stack.
+  const widths = header.map((h) => h.length);
+  for (const c of cells) {
+    for (let i = 0; i < widths.length; i++) if (c[i]!.length > widths[i]!) widths[i] = c[i]!.length;
+  }
   const line = (c: readonly string[]): string =>
     c
       .map((s, i) => (i === 1 ? s.padStart(widths[i]!) : s.padEnd(widths[i]!)))
