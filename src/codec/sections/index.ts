@@ -14,6 +14,7 @@ export * from './layout.js';
 export * from './memory.js';
 export * from './memory2.js';
 export * from './nvidia.js';
+export * from './nvidia-event.js';
 export * from './opaque.js';
 export * from './pci-bus.js';
 export * from './pci-component.js';
