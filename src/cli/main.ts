@@ -1,9 +1,9 @@
 // Entry point of `bin/vras`: dispatches to a command and turns every error into a one-line
 // message and an exit code. A stack trace is printed only with VRAS_DEBUG=1.
 
-import { CodecError } from '../codec/index.js';
+// Only the command table is loaded up front: each command loads its own modules (and the
+// codec) when it runs, and the error classes below are loaded only when there is an error.
 import { commands } from './commands.js';
-import { CliError } from './io.js';
 
 function usage(): string {
   const names = Object.keys(commands).sort();
@@ -38,8 +38,12 @@ export async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-function report(error: unknown): number {
+async function report(error: unknown): Promise<number> {
   if (process.env.VRAS_DEBUG === '1') console.error(error);
+  const [{ CliError }, { CodecError }] = await Promise.all([
+    import('./io.js'),
+    import('../codec/errors.js'),
+  ]);
   if (error instanceof CliError) {
     process.stderr.write(`vras: ${error.message}\n`);
     return error.exitCode;
@@ -63,7 +67,7 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    process.exitCode = report(error);
+  async (error: unknown) => {
+    process.exitCode = await report(error);
   },
 );
