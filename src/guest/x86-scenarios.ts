@@ -316,12 +316,7 @@ function hostSigbus(run: X86Run, code: SigbusCode, paddr: bigint) {
 }
 
 /** The kernel lines of a machine check the codec predicts for this guest (one vCPU, user mode). */
-function mceExpectation(
-  run: X86Run,
-  mce: MachineCheck,
-  v: Victim,
-  mode: 'ar' | 'ao-early' | 'ao-late',
-) {
+function mceExpectation(mce: MachineCheck, v: Victim, mode: 'ar' | 'ao-early' | 'ao-late') {
   const outcome = linuxMceOutcome(mce, { context: 'user' });
   const want = mode === 'ar' ? 'kill-current' : 'memory-failure';
   if (outcome.action !== want)
@@ -358,7 +353,7 @@ async function mceScenario(run: X86Run, mode: 'ar' | 'ao-early' | 'ao-late'): Pr
   if (out.action !== 'machine-check' || out.mce === undefined)
     fail(`the engine did not route the ${mode} error to a machine check: ${out.action}`);
   await run.platform.pending;
-  const want = mceExpectation(run, out.mce, v, mode);
+  const want = mceExpectation(out.mce, v, mode);
   const rec = await run.expectInOrder(want.recovery, from, `${mode} recovery lines`);
   if (want.printed.length > 0) await run.expectInOrder(want.printed, from, `${mode} MCE record`);
   const sig = await victimSignal(run, from, mode === 'ao-early' ? 5 : 4);
@@ -566,7 +561,7 @@ export interface X86GroupOptions {
 }
 
 /** A GuestManifest stand-in for GuestVm: an x86 guest reads everything from `setup`. */
-function manifestOf(setup: X86Setup): GuestManifest {
+export function x86Manifest(setup: X86Setup): GuestManifest {
   return {
     schema: 'vras-guest/v1',
     kernels: setup.kernels,
@@ -598,7 +593,7 @@ export async function runX86Group(
   try {
     let machine: EngineMachine | undefined;
     vm = new GuestVm({
-      manifest: manifestOf(options.setup),
+      manifest: x86Manifest(options.setup),
       label: `x86-${group.replace('x86-', '')}-${kernelSeries}`,
       kernel: kernelSeries,
       x86: { setup: options.setup, accel },
