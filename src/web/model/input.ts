@@ -63,13 +63,13 @@ function textBytes(
 ): { bytes: Uint8Array; encoding: 'hex' | 'base64' } | InputProblem {
   const enc = textEncoding(text);
   if (enc === undefined) {
-    const bad = [...text].findIndex((c) => !/[\s0-9a-zA-Z+/=x:,]/.test(c));
-    return {
-      origin,
-      message: `Cannot read the text as hex or base64: ${
-        bad >= 0 ? `character ${bad} is ${JSON.stringify(text[bad])}` : 'it mixes both alphabets'
-      }`,
-    };
+    // Neither alphabet: most often hex with a typo, so let the hex reader name the character.
+    try {
+      hexToBytes(text);
+    } catch (error) {
+      return { origin, message: `Cannot read the text as hex: ${describe(error)}` };
+    }
+    return { origin, message: 'Cannot read the text as hex or base64' };
   }
   try {
     return { bytes: enc === 'hex' ? hexToBytes(text) : base64ToBytes(text), encoding: enc };

@@ -131,6 +131,37 @@ export function runWatch(scenario: Scenario, seed: bigint, kernel?: KernelVersio
   return { scenario, seed, events, outcome: outcomeOf(scenario, world) };
 }
 
+/**
+ * The writes of one event with each header joined to its body: a write that overlaps an earlier
+ * one, or ends where an earlier one begins, is merged into it (firmware posts a record's body
+ * first and its block_status last, so the merged span is the block as the guest reads it).
+ * Writes that merely follow each other upwards (the address slots, then the read-ack register)
+ * stay apart.
+ */
+export function mergeWrites(writes: readonly MemoryWrite[]): MemoryWrite[] {
+  const spans: { memory: string; gpa: bigint; bytes: Uint8Array }[] = [];
+  for (const w of writes) {
+    const end = w.gpa + BigInt(w.bytes.length);
+    const s = spans.find((x) => {
+      const xEnd = x.gpa + BigInt(x.bytes.length);
+      // Overlapping, or ending exactly where the earlier write starts.
+      return x.memory === w.memory && w.gpa < xEnd && end >= x.gpa;
+    });
+    if (s === undefined) {
+      spans.push({ memory: w.memory, gpa: w.gpa, bytes: w.bytes.slice() });
+      continue;
+    }
+    const start = w.gpa < s.gpa ? w.gpa : s.gpa;
+    const sEnd = s.gpa + BigInt(s.bytes.length);
+    const bytes = new Uint8Array(Number((end > sEnd ? end : sEnd) - start));
+    bytes.set(s.bytes, Number(s.gpa - start));
+    bytes.set(w.bytes, Number(w.gpa - start));
+    s.gpa = start;
+    s.bytes = bytes;
+  }
+  return spans.sort((a, b) => (a.gpa < b.gpa ? -1 : a.gpa > b.gpa ? 1 : 0));
+}
+
 /** Field names that hold registers, and what the codec says about their values. */
 export function registerNotes(e: TraceEvent): { name: string; value: string; note: string }[] {
   const out: { name: string; value: string; note: string }[] = [];

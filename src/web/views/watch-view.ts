@@ -13,6 +13,7 @@ import {
   findScenario,
   LAYERS,
   type Layer,
+  mergeWrites,
   registerNotes,
   runSmallCampaign,
   runWatch,
@@ -138,13 +139,26 @@ function EventDetail(props: { e: WatchEvent | undefined }): ComponentChild {
       e.writes.length === 0
         ? h('p', { class: 'muted' }, 'No guest-memory writes before this event.')
         : h('div', null, [
-            h('h4', null, `Bytes written to guest memory (${e.writes.length} writes)`),
-            ...e.writes.map((w, i) =>
+            h(
+              'h4',
+              null,
+              `Bytes written to guest memory (${e.writes.length} writes, in order: ${e.writes
+                .map((w) => `${w.bytes.length} B @ 0x${w.gpa.toString(16)}`)
+                .join(', ')})`,
+            ),
+            ...mergeWrites(e.writes).map((w, i) =>
               h('div', { class: 'write', key: i }, [
                 h('p', null, [
-                  `${w.memory} @ 0x${w.gpa.toString(16)}, ${w.bytes.length} bytes `,
+                  `${w.memory} 0x${w.gpa.toString(16)}–0x${(w.gpa + BigInt(w.bytes.length)).toString(16)}, ${w.bytes.length} bytes `,
                   w.bytes.length >= 20
-                    ? h('a', { href: routeHash('decode', { in: bytesToHex(w.bytes) }) }, 'decode')
+                    ? h(
+                        'a',
+                        {
+                          href: routeHash('decode', { in: bytesToHex(w.bytes) }),
+                          'data-decode': '',
+                        },
+                        'decode',
+                      )
                     : null,
                 ]),
                 h(
