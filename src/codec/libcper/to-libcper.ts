@@ -712,6 +712,388 @@ const nvidia: SectionConverter = (s, size) => {
   return [`A ${SEVERITY[sev] ?? 'Unknown'} ${sig} NVIDIA Error occurred on CPU ${s.u8(21)}`, ir];
 };
 
+/** `add_dict`: {raw, value} with the value only for a named entry. */
+function dict(raw: number, names: Readonly<Record<number, string>>): Obj {
+  const name = names[raw];
+  return name === undefined ? { raw } : { raw, value: name };
+}
+
+/** `add_int_hex_*`: "0x" and at least `digits` upper-case digits (16 for add_int_hex_64). */
+const hexMin = (v: number | bigint, digits: number) =>
+  `0x${v.toString(16).toUpperCase().padStart(digits, '0')}`;
+
+// ARM RAS (libcper cper-section-arm-ras.c; Arm DEN0085). Names of component types and IP formats
+// other than those the corpus shows follow DEN0085's order (ARM_RAS_* tables in libcper).
+const ARM_RAS_COMPONENT_TYPES: Readonly<Record<number, string>> = {
+  0: 'ProcessorErrorNode',
+  1: 'MemoryErrorNode',
+  2: 'SMMUErrorNode',
+  3: 'VendorDefinedErrorNode',
+  4: 'GICErrorNode',
+  5: 'PCIeRootComplexErrorNode',
+  6: 'ProxyErrorNode',
+};
+const ARM_RAS_IP_INSTANCE_FORMATS: Readonly<Record<number, string>> = {
+  0: 'PE',
+  1: 'SystemPhysicalAddress',
+  2: 'LocalAddressIdentifier',
+};
+const ARM_RAS_IP_TYPE_FORMATS: Readonly<Record<number, string>> = { 0: 'PE', 1: 'SMMU', 2: 'GIC' };
+const ARM_RAS_MPAM_KEY = 'ebb45182-fb03-4bf9-9aca-8613709fd789';
+
+const armRas: SectionConverter = (s, size) => {
+  const empty = (reason: string): SectionResult => [`ARM RAS (empty): ${reason}`, {}];
+  if (size < 80) return empty(`invalid/too small ${size} < 80`);
+  const count = s.u16(8);
+  const synOffset = s.u16(12);
+  const auxOffset = s.u16(14);
+  const descBytes = count * 72;
+  // Quirk: `size - offset` is unsigned in libcper, so an offset past the end does not fail here.
+  if (synOffset <= size && descBytes > size - synOffset)
+    return empty('descriptor array out of range');
+  const revision = s.u32(0);
+  if (revision !== 1) return empty(`unsupported ARM RAS revision: ${revision}`);
+  if (synOffset < 80 || synOffset >= size || (auxOffset !== 0 && auxOffset >= size)) {
+    return empty('invalid ARM RAS offsets');
+  }
+  const hex16 = (v: bigint) => hexUpper(v, 16);
+  const ir: Obj = {
+    revision,
+    componentType: dict(s.u32(4), ARM_RAS_COMPONENT_TYPES),
+    errorSyndromeArrayNumEntries: count,
+    ipInstanceFormat: dict(s.u8(16), ARM_RAS_IP_INSTANCE_FORMATS),
+  };
+  const inst = s.u8(16);
+  ir.ipInstance =
+    inst === 0
+      ? { mpidrEl1: hex16(s.u64(24)) }
+      : inst === 1
+        ? { systemPhysicalAddress: hex16(s.u64(24)) }
+        : inst === 2
+          ? { localAddressIdentifier: hex16(s.u64(24)), baseAddress: hex16(s.u64(32)) }
+          : {};
+  const type = s.u8(17);
+  ir.ipTypeFormat = dict(type, ARM_RAS_IP_TYPE_FORMATS);
+  ir.ipType =
+    type === 0
+      ? { midrEl1: hex16(s.u64(40)), revidrEl1: hex16(s.u64(48)), aidrEl1: hex16(s.u64(56)) }
+      : type === 1 || type === 2
+        ? { iidr: hex16(s.u64(40)), aidr: hex16(s.u64(48)) }
+        : {};
+  // User data: up to the first NUL, at most 15 characters when there is none.
+  let ud = 0;
+  while (ud < 16 && s.u8(64 + ud) !== 0) ud++;
+  const userData = untrustedString(s.bytes(64, ud === 16 ? 15 : ud));
+  if (userData !== undefined) ir.userData = userData;
+  const syndromes: Obj[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = synOffset + 72 * i;
+    const rev = s.u8(at + 4);
+    const e: Obj = {
+      errorRecordIndex: s.u32(at),
+      rasExtensionRevisionField: rev >> 4,
+      rasExtensionArchVersion: rev & 0xf,
+      errorRecordFeatureRegister: hex16(s.u64(at + 8)),
+      errorRecordControlRegister: hex16(s.u64(at + 16)),
+      errorRecordPrimaryStatusRegister: hex16(s.u64(at + 24)),
+      errorRecordAddressRegister: hex16(s.u64(at + 32)),
+      errorRecordMiscRegister0: hex16(s.u64(at + 40)),
+      errorRecordMiscRegister1: hex16(s.u64(at + 48)),
+    };
+    if (rev !== 0) {
+      e.errorRecordMiscRegister2 = hex16(s.u64(at + 56));
+      e.errorRecordMiscRegister3 = hex16(s.u64(at + 64));
+    }
+    syndromes.push(e);
+  }
+  ir.errorSyndromes = syndromes;
+  const aux = armRasAux(s, size, auxOffset, synOffset + descBytes);
+  if (aux !== undefined) ir.auxData = aux;
+  return ['ARM RAS error occured', ir]; // sic: libcper's spelling
+};
+
+function armRasAux(s: Le, size: number, auxOffset: number, syndromesEnd: number): Obj | undefined {
+  if (auxOffset === 0 || auxOffset < syndromesEnd) return undefined;
+  const auxLen = size - auxOffset;
+  if (auxLen < 16) return undefined;
+  const version = s.u16(auxOffset);
+  const nCtx = s.u16(auxOffset + 2);
+  const auxSize = s.u32(auxOffset + 4);
+  const kvOffset = s.u32(auxOffset + 8);
+  const kvCount = s.u32(auxOffset + 12);
+  const kvOffsetValid = (kvCount === 0 && kvOffset === auxSize) || kvOffset < auxSize;
+  if (version !== 1 || auxSize > auxLen || auxSize < 16 || !kvOffsetValid || kvOffset < 16) {
+    return undefined;
+  }
+  const out: Obj = { version };
+  const contexts: Obj[] = [];
+  let at = 16;
+  let remaining = auxSize - 16;
+  for (let i = 0; i < nCtx; i++) {
+    if (remaining < 16) return out;
+    const length = s.u32(auxOffset + at);
+    const flags = s.u16(auxOffset + at + 4);
+    const regs = s.u16(auxOffset + at + 6);
+    const needed = 16 + 16 * regs;
+    if (length < 16 || length < needed || needed > remaining || at + length > kvOffset) return out;
+    const c: Obj = {
+      flags: {
+        addressSpaceIdentifierScope: flags & 1 ? 'LocalAddressSpace' : 'SystemPhysicalAddressSpace',
+      },
+    };
+    if (flags & 1) c.addressSpaceIdentifier = u64(s.u64(auxOffset + at + 8));
+    const registers: Obj[] = [];
+    for (let k = 0; k < regs; k++) {
+      const r = auxOffset + at + 16 + 16 * k;
+      registers.push({ address: hexUpper(s.u64(r), 16), value: hexUpper(s.u64(r + 8), 16) });
+    }
+    c.registers = registers;
+    contexts.push(c);
+    at += length;
+    remaining -= length;
+  }
+  out.contexts = contexts;
+  if (kvCount * 24 > auxSize - kvOffset) return out;
+  const pairs: Obj[] = [];
+  for (let i = 0; i < kvCount; i++) {
+    const k = auxOffset + kvOffset + 24 * i;
+    const key = s.guid(k);
+    const value = s.u64(k + 16);
+    pairs.push(
+      key === ARM_RAS_MPAM_KEY
+        ? { key, mpamPartId: Number(value & 0xffffn) }
+        : { key, value: hexUpper(value, 16) },
+    );
+  }
+  out.keyValuePairs = pairs;
+  return out;
+}
+
+// NVIDIA event (libcper cper-section-nvidia-events.c at the corpus's commit).
+const NV_SOURCE_DEVICES = ['CPU', 'GPU', 'DPU', 'NIC', 'SWX', 'BMC'];
+const NV_ORIGINATORS = ['Invalid', 'Reserved1', 'PF_GSP_FW', 'VF_GSP_FW', 'PF_DRIVER', 'VF_DRIVER'];
+const NV_GPU_ARCHITECTURES: Readonly<Record<number, string>> = {
+  22: 'Turing',
+  23: 'Ampere',
+  24: 'Hopper',
+  25: 'Ada',
+  26: 'Blackwell',
+  27: 'Blackwell2',
+  28: 'Rubin',
+};
+
+/** `cper_printable_string_length`: printable characters before the first NUL (0 if any is not). */
+function printableLength(b: Uint8Array): number {
+  let n = 0;
+  for (const c of b) {
+    if (c === 0) break;
+    if (c < 0x20 || c > 0x7e) return 0;
+    n++;
+  }
+  return n;
+}
+
+const pdi = (s: Le, at: number) => {
+  const parts: string[] = [];
+  for (let i = 7; i >= 0; i--)
+    parts.push(
+      s
+        .u8(at + i)
+        .toString(16)
+        .toUpperCase()
+        .padStart(2, '0'),
+    );
+  return parts.join(':');
+};
+
+const hexLower = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+const nvidiaEvent: SectionConverter = (s, size) => {
+  if (size < 35) return undefined; // libcper reads the headers unchecked; vras refuses
+  if (s.u8(0) !== 1) return undefined; // header version must be 1
+  const sigBytes = s.bytes(16, 16);
+  const sigLen = printableLength(sigBytes);
+  const sig = String.fromCharCode(...sigBytes.subarray(0, sigLen));
+  const header: Obj = {};
+  const sigText = untrustedString(sigBytes);
+  if (sigLen > 0 && sigText !== undefined) header.signature = sigText;
+  header.version = s.u8(0);
+  const dev = s.u8(2);
+  header.sourceDeviceType = NV_SOURCE_DEVICES[dev] ?? 'Unknown';
+  header.type = hexMin(s.u16(4), 4);
+  header.subtype = hexMin(s.u16(6), 4);
+  if (s.u64(8) !== 0n) header.linkId = hexMin(s.u64(8), 16);
+  const infoVersion = s.u16(32);
+  const infoSize = s.u8(34);
+  const major = infoVersion >> 8;
+  const minor = infoVersion & 0xff;
+  const info: Obj = { version: `${major}.${minor}` };
+  if (dev === 0 && major === 0) {
+    const cpu: Obj = {};
+    if (infoSize >= 3 + 29) {
+      const arch = s.u32(36);
+      cpu.SocketNum = s.u8(35);
+      cpu.Architecture = {
+        hidFam: hexMin(arch & 0xf, 2),
+        revision: `${(arch >>> 4) & 0xf}.${(arch >>> 16) & 0xf}`,
+        chipId: hexMin((arch >>> 8) & 0xff, 2),
+        preSiPlatform: ((arch >>> 20) & 0x1f) === 0 ? 'Silicon' : 'PreSilicon',
+        errorInjection: arch >>> 31 === 1,
+      };
+      for (let i = 0; i < 4; i++) cpu[`Ecid${i + 1}`] = hexMin(s.u32(40 + 4 * i), 8);
+      cpu.InstanceBase = hexMin(s.u64(56), 16);
+    }
+    info.cpu = cpu;
+  } else if (dev === 1 && major === 1) {
+    const gpu: Obj = {};
+    if (infoSize >= 3 + 13) {
+      gpu.EventOriginator = NV_ORIGINATORS[s.u8(35)] ?? 'Unknown';
+      gpu.SourcePartition = s.u16(36);
+      gpu.SourceSubPartition = s.u16(38);
+      gpu.Pdi = pdi(s, 40);
+    }
+    info.gpu = gpu;
+  }
+  const contexts: Obj[] = [];
+  const count = s.u8(1);
+  // get_event_context_n: walk Context Size from the start each time, with bounds checks.
+  const contextAt = (n: number): number | undefined => {
+    let at = 32;
+    if (at + 3 > size || at + infoSize > size) return undefined;
+    at += infoSize;
+    for (let i = 0; i < n; i++) {
+      if (at + 16 > size) return undefined;
+      const ctxSize = s.u32(at);
+      if (at + ctxSize > size) return undefined;
+      at += ctxSize;
+    }
+    return at + 16 > size ? undefined : at;
+  };
+  for (let i = 0; i < count; i++) {
+    const at = contextAt(i);
+    if (at === undefined) continue;
+    const type = s.u16(at + 8);
+    const dataSize = s.u32(at + 12);
+    const ctx: Obj = {
+      version: s.u16(at + 4),
+      dataFormatType: hexMin(type, 4),
+      dataFormatVersion: s.u16(at + 10),
+      dataSize,
+    };
+    const fits = at + 16 + dataSize <= size;
+    const data: Obj = {};
+    const opaqueInto = (target: Obj) => {
+      if (fits && dataSize > 0) target.opaque = hexLower(s.bytes(at + 16, dataSize));
+    };
+    if (type === 0) opaqueInto(data);
+    else {
+      const gpuVariant =
+        dev === 1
+          ? { 32768: 'gpuInitMetadata', 32769: 'gpuLegacyXid', 32770: 'gpuRecommendedActions' }[
+              type
+            ]
+          : undefined;
+      const variant =
+        gpuVariant ?? { 1: 'type1', 2: 'type2', 3: 'type3', 4: 'type4' }[type] ?? 'opaque';
+      const inner: Obj = {};
+      data[variant] = inner;
+      const d = at + 16;
+      // Quirk: element counts are kept in a UINT8.
+      const n = (w: number) => Math.floor(dataSize / w) & 0xff;
+      if (gpuVariant !== undefined) nvidiaGpuContext(s, type, d, dataSize, fits, inner);
+      else if (type >= 1 && type <= 4) {
+        if (fits) {
+          if (type === 1) {
+            inner.keyValArray64 = Array.from({ length: n(16) }, (_, k) => ({
+              key64: hexMin(s.u64(d + 16 * k), 16),
+              val64: hexMin(s.u64(d + 16 * k + 8), 16),
+            }));
+          } else if (type === 2) {
+            inner.keyValArray32 = Array.from({ length: n(8) }, (_, k) => ({
+              key32: hexMin(s.u32(d + 8 * k), 8),
+              val32: hexMin(s.u32(d + 8 * k + 4), 8),
+            }));
+          } else if (type === 3) {
+            inner.valArray64 = Array.from({ length: n(8) }, (_, k) => ({
+              val64: hexMin(s.u64(d + 8 * k), 16),
+            }));
+          } else {
+            inner.valArray32 = Array.from({ length: n(4) }, (_, k) => ({
+              val32: hexMin(s.u32(d + 4 * k), 8),
+            }));
+          }
+        }
+      } else {
+        // Quirk: an unknown format adds an empty "opaque" object, which the opaque parser then
+        // replaces with the hex string (json-c replaces a key added twice) when there is data.
+        opaqueInto(data);
+      }
+    }
+    ctx.data = data;
+    contexts.push(ctx);
+  }
+  return [
+    `A ${sig} Nvidia Event occurred`,
+    { eventHeader: header, eventInfo: info, eventContexts: contexts },
+  ];
+};
+
+function nvidiaGpuContext(
+  s: Le,
+  type: number,
+  d: number,
+  dataSize: number,
+  fits: boolean,
+  out: Obj,
+): void {
+  if (!fits) return;
+  if (type === 0x8000) {
+    if (dataSize < 192) return;
+    const str = (at: number, n: number) => untrustedString(s.bytes(d + at, n)) ?? '';
+    out.deviceName = str(0, 48);
+    out.firmwareVersion = str(48, 16);
+    out.pfDriverMicrocodeVersion = str(64, 16);
+    out.pfDriverVersion = str(80, 16);
+    out.vfDriverVersion = str(96, 16);
+    out.configuration = hexMin(s.u64(d + 112), 16);
+    out.pdi = pdi(s, d + 120);
+    const arch = s.u32(d + 128);
+    out.architectureId = {
+      raw: hexMin(arch, 8),
+      architecture: NV_GPU_ARCHITECTURES[(arch >>> 24) & 0x3f] ?? 'Unknown',
+    };
+    const hw = s.u8(d + 132);
+    out.hardwareInfoType = hw;
+    if (hw === 0) {
+      const p = d + 133;
+      out.pciInfo = {
+        class: hexMin(s.u8(p), 2),
+        subclass: hexMin(s.u8(p + 1), 2),
+        rev: hexMin(s.u8(p + 2), 2),
+        vendorId: hexMin(s.u16(p + 3), 4),
+        deviceId: hexMin(s.u16(p + 5), 4),
+        subsystemVendorId: hexMin(s.u16(p + 7), 4),
+        subsystemId: hexMin(s.u16(p + 9), 4),
+        bar0Start: hexMin(s.u64(p + 11), 16),
+        bar0Size: hexMin(s.u64(p + 19), 16),
+        bar1Start: hexMin(s.u64(p + 27), 16),
+        bar1Size: hexMin(s.u64(p + 35), 16),
+        bar2Start: hexMin(s.u64(p + 43), 16),
+        bar2Size: hexMin(s.u64(p + 51), 16),
+      };
+    }
+  } else if (type === 0x8001) {
+    if (dataSize < 4) return;
+    out.xidCode = s.u32(d);
+    out.message = untrustedString(s.bytes(d + 4, Math.min(dataSize - 4, 236))) ?? '';
+  } else if (type === 0x8002) {
+    if (dataSize < 16) return;
+    out.flags = hexMin(s.u8(d), 2);
+    out.recoveryAction = s.u16(d + 4);
+    out.diagnosticFlow = s.u16(d + 6);
+  }
+}
+
 const IA32_ERROR_TYPES: readonly string[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -786,7 +1168,7 @@ const SECTION_DEFINITIONS: Readonly<
   ],
   'dc3ea0b0-a144-4797-b95b-53fa242b6e1d': ['IA32/X64', 'Ia32x64Processor', ia32x64],
   'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ARM', 'ArmProcessor', undefined],
-  'bf32d4d5-b427-4025-8495-8a9e5d4030e4': ['ARM RAS', 'ArmRas', undefined],
+  'bf32d4d5-b427-4025-8495-8a9e5d4030e4': ['ARM RAS', 'ArmRas', armRas],
   'a5bc1114-6f64-4ede-b863-3e83ed7c83b1': ['Platform Memory', 'Memory', memory],
   '61ec04fc-48e6-d813-25c9-8daa44750b12': ['Platform Memory 2', 'Memory2', memory2],
   'd995e954-bbc1-430f-ad91-b44dcb3c6f35': ['PCIe', 'Pcie', undefined],
@@ -833,7 +1215,7 @@ const SECTION_DEFINITIONS: Readonly<
     cxlComponent,
   ],
   '6d5244f2-2712-11ec-bea7-cb3fdb95c786': ['NVIDIA', 'Nvidia', nvidia],
-  '9068e568-6ca0-11f0-aeaf-159343591eac': ['NvidiaEvent', 'NvidiaEvent', undefined],
+  '9068e568-6ca0-11f0-aeaf-159343591eac': ['NvidiaEvent', 'NvidiaEvent', nvidiaEvent],
   '2826cc9f-448c-4c2b-86b6-a95394b7ef33': ['Ampere', 'Ampere', ampere],
 };
 
