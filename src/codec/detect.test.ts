@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { readShared } from '../../test/support/shared.js';
-import { detectStructure, resolveSectionHint, statusBlockPlausibility } from './detect.js';
+import { readShared, repoRoot } from '../../test/support/shared.js';
+import {
+  detectInput,
+  detectStructure,
+  recordExtent,
+  resolveSectionHint,
+  statusBlockPlausibility,
+} from './detect.js';
+import { hexToBytes } from './hex.js';
+import './sections/index.js';
 import { registerSection } from './section.js';
 
 // A section codec of our own, so the test needs no particular section module.
@@ -87,4 +97,59 @@ test('detectStructure() never throws, whatever the bytes and hint', () => {
     }),
     { numRuns: 300 },
   );
+});
+
+/** The two records of the real 6.1 guest's malformed.txt: Linux rejected both. */
+function malformedRecords(): Uint8Array[] {
+  const text = readFileSync(join(repoRoot, 'test/fixtures/real-guest/6.1/malformed.txt'), 'utf8');
+  return [...text.matchAll(/^# record source=\d+ ([0-9a-f]+)$/gm)].map((m) => hexToBytes(m[1]!));
+}
+
+test('detectStructure() still calls a status block the kernel rejected a status block', () => {
+  // 6.1.192 printed 'Failed to read error status block!' and 'Invalid error status block length!'.
+  const [walk, length] = malformedRecords() as [Uint8Array, Uint8Array];
+  assert.equal(detectStructure(walk).kind, 'ghes-status-block');
+  const d = detectStructure(length);
+  assert.equal(d.kind, 'ghes-status-block');
+  assert.match(d.reasons.at(-1)!, /lengths the kernel would reject/);
+  // Not any bytes: a header with reserved block_status bits stays unknown.
+  const bad = length.slice();
+  bad[3] = 0x80;
+  assert.equal(detectStructure(bad).kind, 'unknown');
+});
+
+test('detectInput() recognises a section with its descriptor, even with a section hint', () => {
+  // UEFI 2.10 Table N-5 descriptor: length at 4, type at 16, severity at 48; body after 72.
+  const blob = new Uint8Array(72 + 80);
+  const v = new DataView(blob.buffer);
+  v.setUint32(0, 72, true);
+  v.setUint32(4, 80, true);
+  blob.set(hexToBytes('1411bca5646fde4eb8633e83ed7c83b1'), 16); // Platform Memory, LE fields
+  v.setUint32(48, 0, true);
+  const d = detectInput(blob);
+  assert.equal(d.kind, 'section-with-descriptor');
+  assert.equal(d.sectionGuid, 'a5bc1114-6f64-4ede-b863-3e83ed7c83b1');
+  assert.equal(detectInput(blob, { section: 'arm' }).kind, 'section-with-descriptor');
+  assert.deepEqual(recordExtent(blob.subarray(0, 72)), {
+    kind: 'length',
+    length: 152,
+    what: 'section descriptor length',
+  });
+  v.setUint32(48, 9, true); // not a CPER severity
+  assert.notEqual(detectInput(blob).kind, 'section-with-descriptor');
+});
+
+test('recordExtent() frames HEST, CPER records and status blocks by their own lengths', () => {
+  const hest = readShared('reference/qemu/tests/data/acpi/aarch64/virt/HEST');
+  assert.deepEqual(recordExtent(hest.subarray(0, 4)), { kind: 'need', bytes: 8 });
+  assert.equal((recordExtent(hest) as { length: number }).length, 224);
+  const block = readShared(CAPTURED, 'qmp_cper_payload.bin');
+  assert.equal((recordExtent(block) as { length: number }).length, 172);
+  assert.deepEqual(recordExtent(block.subarray(0, 10)), { kind: 'need', bytes: 20 });
+  const rec = new Uint8Array(128);
+  rec.set([0x43, 0x50, 0x45, 0x52, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff]);
+  new DataView(rec.buffer).setUint32(20, 4000, true);
+  assert.equal((recordExtent(rec) as { length: number }).length, 4000);
+  assert.deepEqual(recordExtent(new Uint8Array(80).fill(0xee)), { kind: 'unframed' });
+  assert.deepEqual(recordExtent(new Uint8Array(80), 'section'), { kind: 'unframed' });
 });

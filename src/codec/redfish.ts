@@ -57,7 +57,7 @@ function str(v: unknown): string | undefined {
 export function isRedfishLogEntry(v: Record<string, unknown>): boolean {
   const type = str(v['@odata.type']);
   if (type !== undefined && /#LogEntry\./.test(type)) return true;
-  return 'DiagnosticDataType' in v || ('DiagnosticData' in v && 'EntryType' in v);
+  return 'DiagnosticDataType' in v || 'EntryType' in v;
 }
 
 /** Whether a JSON object is a Redfish LogEntryCollection (or any collection with Members). */
@@ -167,7 +167,8 @@ export function jsonRecords(
     return members.flatMap((m, i) => {
       const p = `${path}${path === '' ? '' : '.'}Members[${i}]`;
       if (!isObject(m)) return [{ path: p, error: 'a member that is not an object' }];
-      if (isRedfishLogEntry(m)) {
+      // A collection's members are LogEntries: one without CPER data is no record.
+      if (options.field === undefined) {
         const r = logEntryRecord(m, p);
         return r === undefined ? [] : [r];
       }
