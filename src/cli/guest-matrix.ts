@@ -2,6 +2,8 @@
 // every cell of {QEMU 7.2, 11.1} × {Linux 6.1, 6.12, 7.3}, as a table of verdicts or as JSON.
 
 import { cacheRoot, readManifest } from '../guest/cache.js';
+import { scenarioIdOf } from '../guest/runner.js';
+import type { ScenarioId } from '../guest/scenarios.js';
 import {
   type CellSpec,
   formatMatrix,
@@ -9,9 +11,7 @@ import {
   parseCell,
   QMP_INJECT_SCENARIO,
   runMatrix,
-} from '../guest/matrix.js';
-import { scenarioIdOf } from '../guest/runner.js';
-import type { ScenarioId } from '../guest/scenarios.js';
+} from '../harness/matrix.js';
 import { CliError } from './io.js';
 
 export const MATRIX_HELP = `usage: vras guest matrix [--json] [--cell QEMU:KERNEL]… [SCENARIO…]

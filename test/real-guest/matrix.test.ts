@@ -14,7 +14,7 @@ import {
   parseCell,
   QMP_INJECT_SCENARIO,
   runMatrix,
-} from '../../src/guest/matrix.js';
+} from '../../src/harness/matrix.js';
 import { hasNewerQemu, newestSevenSeries } from '../../src/guest/newer.js';
 import { SCENARIOS, type ScenarioId } from '../../src/guest/scenarios.js';
 import { liveGuestCount } from '../../src/guest/vm.js';

@@ -1,3 +1,7 @@
+// src/harness: what drives both the real-guest harness (src/guest) and the injection tools
+// (src/inject) sits here, above both, so that guest/ never imports inject/ (inject/ uses
+// guest/'s QEMU, console and QMP): guest ← inject ← harness ← cli.
+//
 // The QEMU × kernel conformance matrix: the real-guest scenarios (scenarios.ts) on every cell of
 // {QEMU 7.2 (Debian 12's), QEMU 11.1 (newer.ts)} × {Linux 6.1, 6.12, 7.3}, plus the QMP
 // injection scenario on QEMUs that have `inject-ghes-v2-error`. A scenario a cell cannot run
@@ -5,18 +9,18 @@
 // line comes from the codec for that kernel (runGroup's `kernel`).
 
 import { KERNEL_VERSIONS } from '../codec/index.js';
-import { InjectGuest } from '../inject/guest.js';
-import { parseTemplate, templateBytes } from '../inject/templates.js';
-import type { GuestManifest } from './cache.js';
-import { QEMU_NEWER_NAME } from './newer.js';
-import { groupsFor } from './runner.js';
+import type { GuestManifest } from '../guest/cache.js';
+import { QEMU_NEWER_NAME } from '../guest/newer.js';
+import { groupsFor } from '../guest/runner.js';
 import {
   codecKernel,
   type GroupResult,
   runGroup,
   SCENARIOS,
   type ScenarioId,
-} from './scenarios.js';
+} from '../guest/scenarios.js';
+import { InjectGuest } from '../inject/guest.js';
+import { parseTemplate, templateBytes } from '../inject/templates.js';
 
 export const MATRIX_QEMUS = ['system', QEMU_NEWER_NAME] as const;
 export const MATRIX_KERNELS = ['6.1', '6.12', '7.3'] as const;
