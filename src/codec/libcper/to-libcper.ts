@@ -1107,6 +1107,128 @@ const IA32_ERROR_TYPE_NAMES = [
   'MS Check Error',
 ];
 
+const IA32_TRANSACTION_TYPES: Readonly<Record<number, string>> = {
+  0: 'Instruction',
+  1: 'Data Access',
+  2: 'Generic',
+};
+const IA32_OPERATIONS: Readonly<Record<number, string>> = {
+  0: 'Generic Error',
+  1: 'Generic Read',
+  2: 'Generic Write',
+  3: 'Data Read',
+  4: 'Data Write',
+  5: 'Instruction Fetch',
+  6: 'Prefetch',
+  7: 'Eviction',
+  8: 'Snoop',
+};
+const IA32_PARTICIPATION: Readonly<Record<number, string>> = {
+  0: 'Local processor originated request',
+  1: 'Local processor responded to request',
+  2: 'Local processor observed',
+  3: 'Generic',
+};
+const IA32_ADDRESS_SPACE: Readonly<Record<number, string>> = {
+  0: 'Memory Access',
+  1: 'Reserved',
+  2: 'I/O',
+  3: 'Other Transaction',
+};
+// Quirk: libcper passes a table length of 4, so MS error types 4 and 5 print as unknown.
+const IA32_MS_ERROR_TYPES: Readonly<Record<number, string>> = {
+  0: 'No Error',
+  1: 'Unclassified',
+  2: 'Microcode ROM Parity Error',
+  3: 'External Error',
+};
+const IA32_CONTEXT_TYPES: Readonly<Record<number, string>> = {
+  0: 'Unclassified Data',
+  1: 'MSR Registers',
+  2: '32-bit Mode Execution Context',
+  3: '64-bit Mode Execution Context',
+  4: 'FXSave Context',
+  5: '32-bit Mode Debug Registers',
+  6: '64-bit Mode Debug Registers',
+  7: 'Memory Mapper Registers', // sic
+};
+
+function ia32Check(type: number, c: bigint): Obj {
+  const f = (at: number, n: number) => Number((c >> BigInt(at)) & ((1n << BigInt(n)) - 1n));
+  const valid = f(0, 16);
+  const out: Obj = {};
+  if (type === 3) {
+    if (valid & 0x1)
+      out.errorType = pair(f(16, 3), IA32_MS_ERROR_TYPES, 'Unknown (Processor Specific)');
+    if (valid & 0x2) out.processorContextCorrupt = bit(c, 19);
+    if (valid & 0x4) out.uncorrected = bit(c, 20);
+    if (valid & 0x8) out.preciseIP = bit(c, 21);
+    if (valid & 0x10) out.restartableIP = bit(c, 22);
+    if (valid & 0x20) out.overflow = bit(c, 23);
+    return out;
+  }
+  if (valid & 0x1)
+    out.transactionType = pair(f(16, 2), IA32_TRANSACTION_TYPES, 'Unknown (Reserved)');
+  if (valid & 0x2) out.operation = pair(f(18, 4), IA32_OPERATIONS, 'Unknown (Reserved)');
+  if (valid & 0x4) out.level = f(22, 3);
+  if (valid & 0x8) out.processorContextCorrupt = bit(c, 25);
+  if (valid & 0x10) out.uncorrected = bit(c, 26);
+  if (valid & 0x20) out.preciseIP = bit(c, 27);
+  if (valid & 0x40) out.restartableIP = bit(c, 28);
+  if (valid & 0x80) out.overflow = bit(c, 29);
+  if (type === 2) {
+    if (valid & 0x200) out.timedOut = bit(c, 32);
+    if (valid & 0x100) out.participationType = pair(f(30, 2), IA32_PARTICIPATION, 'Unknown');
+    if (valid & 0x400) out.addressSpace = pair(f(33, 2), IA32_ADDRESS_SPACE, 'Unknown');
+  }
+  return out;
+}
+
+const IA32_STATE_SIZE = 92;
+const X64_STATE_SIZE = 244;
+
+function ia32Registers(s: Le, at: number): Obj {
+  const names32 = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp'];
+  const out: Obj = {};
+  names32.forEach((n, i) => {
+    out[n] = s.u32(at + 4 * i);
+  });
+  ['cs', 'ds', 'ss', 'es', 'fs', 'gs'].forEach((n, i) => {
+    out[n] = s.u16(at + 32 + 2 * i);
+  });
+  out.eflags = s.u32(at + 44);
+  out.eip = s.u32(at + 48);
+  ['cr0', 'cr1', 'cr2', 'cr3', 'cr4'].forEach((n, i) => {
+    out[n] = s.u32(at + 52 + 4 * i);
+  });
+  out.gdtr = u64(BigInt(s.u32(at + 72)) + (BigInt(s.u32(at + 76)) << 32n));
+  out.idtr = u64(BigInt(s.u32(at + 80)) + (BigInt(s.u32(at + 84)) << 32n));
+  out.ldtr = s.u16(at + 88);
+  out.tr = s.u16(at + 90);
+  return out;
+}
+
+function x64Registers(s: Le, at: number): Obj {
+  const out: Obj = {};
+  const gprs = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'];
+  for (let i = 0; i < 16; i++) out[i < 8 ? gprs[i]! : `r${i}`] = u64(s.u64(at + 8 * i));
+  ['cs', 'ds', 'ss', 'es', 'fs', 'gs'].forEach((n, i) => {
+    out[n] = s.u16(at + 128 + 2 * i);
+  });
+  out.rflags = u64(s.u64(at + 144));
+  out.eip = u64(s.u64(at + 152)); // sic: libcper names RIP "eip"
+  ['cr0', 'cr1', 'cr2', 'cr3', 'cr4', 'cr8'].forEach((n, i) => {
+    out[n] = u64(s.u64(at + 160 + 8 * i));
+  });
+  out.gdtr_0 = u64(s.u64(at + 208));
+  out.gdtr_1 = u64(s.u64(at + 216));
+  out.idtr_0 = u64(s.u64(at + 224));
+  out.idtr_1 = u64(s.u64(at + 232));
+  out.ldtr = s.u16(at + 240);
+  out.tr = s.u16(at + 242);
+  return out;
+}
+
 const ia32x64: SectionConverter = (s, size) => {
   if (size < 64) return undefined;
   const v = s.u64(0);
@@ -1131,10 +1253,9 @@ const ia32x64: SectionConverter = (s, size) => {
     const index = IA32_ERROR_TYPES.indexOf(g);
     const e: Obj = { type: { guid: g, name: IA32_ERROR_TYPE_NAMES[index] ?? 'Unknown' } };
     const iv = s.u64(at + 16);
-    if (bit(iv, 0)) {
-      // Check information needs libcper's per-type tables (cache/TLB, bus, MS): not modelled.
-      throw unsupported('IA32/X64 check information');
-    }
+    // Quirk: an unknown structure type still adds "checkInfo", as null.
+    if (bit(iv, 0))
+      e.checkInfo = index < 0 ? null : ia32Check(index === 1 ? 0 : index, s.u64(at + 24));
     if (bit(iv, 1)) e.targetAddressID = u64(s.u64(at + 32));
     if (bit(iv, 2)) e.requestorID = u64(s.u64(at + 40));
     if (bit(iv, 3)) e.responderID = u64(s.u64(at + 48));
@@ -1143,9 +1264,39 @@ const ia32x64: SectionConverter = (s, size) => {
   }
   remaining -= nInfo * 64;
   ir.processorErrorInfo = infos;
-  if (nCtx > 0) throw unsupported('IA32/X64 processor context information');
-  ir.processorContextInfo = [];
-  void remaining;
+  if (remaining < nCtx * 16) return undefined;
+  const contexts: (Obj | null)[] = [];
+  let at = 64 + 64 * nInfo;
+  for (let i = 0; i < nCtx; i++) {
+    // Quirk: a context that does not fit is null, and the next one is read from the same place.
+    if (remaining < 16) {
+      contexts.push(null);
+      continue;
+    }
+    const type = s.u16(at);
+    const arraySize = s.u16(at + 2);
+    const c: Obj = {
+      registerContextType: pair(type, IA32_CONTEXT_TYPES, 'Unknown (Reserved)'),
+      registerArraySize: arraySize,
+      msrAddress: s.u32(at + 4),
+      mmRegisterAddress: u64(s.u64(at + 8)),
+    };
+    // Quirk: 32- and 64-bit execution contexts are read as the fixed register structure
+    // whatever Register Array Size says, and the next context starts after that structure.
+    const body = type === 2 ? IA32_STATE_SIZE : type === 3 ? X64_STATE_SIZE : arraySize;
+    if (remaining - 16 < body) {
+      remaining -= 16;
+      contexts.push(null);
+      continue;
+    }
+    remaining -= 16 + body;
+    if (type === 2) c.registerArray = ia32Registers(s, at + 16);
+    else if (type === 3) c.registerArray = x64Registers(s, at + 16);
+    else c.registerArray = { data: bytesToBase64(s.bytes(at + 16, arraySize)) };
+    contexts.push(c);
+    at += 16 + body;
+  }
+  ir.processorContextInfo = contexts;
   return ['An IA32/x64 Processor Error occurred', ir];
 };
 
