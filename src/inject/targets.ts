@@ -12,8 +12,7 @@
 // share=on`); the HEST is found in the file, an engine adopts it and posts the record the way
 // firmware does (body, ack reset, block_status last), then the guest is watched consuming it.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   acpiTableChecksumValid,
@@ -37,6 +36,7 @@ import { GuestError } from '../guest/errors.js';
 import { findHestInRam } from '../guest/find-hest.js';
 import { parseQmpAddress, type QmpAddress, QmpClient } from '../guest/qmp.js';
 import { InjectError } from './errors.js';
+import { injectTempDir, removeInjectTempDir, sweepStaleInjectDirs } from './temp-dir.js';
 import { QEMU_RECORD_LIMIT, QMP_SOURCE_CONTEXT } from './validate.js';
 
 export const INJECT_COMMAND = 'inject-ghes-v2-error';
@@ -138,6 +138,8 @@ export class QmpTarget implements InjectTarget {
       throw new InjectError('usage', (e as Error).message, { cause: e });
     }
     const timeoutMs = options.timeoutMs ?? 3000;
+    // What runs killed with SIGKILL left behind (their RAM dumps), before anything else.
+    sweepStaleInjectDirs();
     let client: QmpClient;
     try {
       client = await QmpClient.connect(address, { timeoutMs });
@@ -221,21 +223,21 @@ export class QmpTarget implements InjectTarget {
   async locate(timeoutMs: number, hint?: bigint): Promise<void> {
     const started = performance.now();
     if (hint !== undefined) {
-      const dir = mkdtempSync(join(tmpdir(), 'vras-inject-'));
+      const dir = injectTempDir();
       try {
         if (await this.tryHint(dir, hint, timeoutMs)) {
           this.locateMs = performance.now() - started;
           return;
         }
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        removeInjectTempDir(dir);
       }
     }
     const sizes = (await this.client.execute('query-memory-size-summary', undefined, {
       timeoutMs,
     })) as { 'base-memory': number };
     const ramSize = BigInt(sizes['base-memory']);
-    const dir = mkdtempSync(join(tmpdir(), 'vras-inject-'));
+    const dir = injectTempDir();
     try {
       const chunk = 64n << 20n;
       // ACPI tables sit near the top of RAM, below 4 GiB; dump downwards in 64 MiB pieces.
@@ -274,7 +276,7 @@ export class QmpTarget implements InjectTarget {
         "Cannot find the guest's HEST in RAM: has the firmware booted (QEMU ignores injections before it links the tables)?",
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeInjectTempDir(dir);
     }
   }
 
