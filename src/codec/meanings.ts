@@ -20,9 +20,19 @@ import {
   ArmValid,
   CPER_PROC_ERROR_TYPE_STRS,
 } from './sections/arm-processor.js';
+import { CxlAgentType, CxlProtocolErrorValid } from './sections/cxl.js';
+import { DmarFaultReason } from './sections/dmar-generic.js';
 import { FirmwareErrorRecordType } from './sections/firmware-error-reference.js';
+import {
+  Ia32X64ErrorInfoValid,
+  Ia32X64ErrorType,
+  Ia32X64RegisterContextType,
+  Ia32X64Valid,
+} from './sections/ia32x64.js';
 import { MemoryValid, memoryErrorStatusName, memoryErrorTypeName } from './sections/memory.js';
 import { Memory2Valid } from './sections/memory2.js';
+import { PciBusErrorType, PciBusValid } from './sections/pci-bus.js';
+import { PciComponentValid } from './sections/pci-component.js';
 import { PciePortType, PcieValid } from './sections/pcie.js';
 import {
   ProcessorErrorTypeBit,
@@ -238,9 +248,7 @@ const memoryRows = (valid: Readonly<Record<string, bigint>>) => {
 };
 
 /** Each section kind's own meanings, by field name as its codec traces it. */
-export const SECTION_MEANINGS: Readonly<
-  Record<string, Readonly<Record<string, SectionMeaningFn>>>
-> = {
+export const SECTION_MEANINGS: Record<string, Readonly<Record<string, SectionMeaningFn>>> = {
   // Platform Memory (formats.md §7, UEFI 2.10 §N.2.5).
   memory: {
     ...memoryRows(MemoryValid),
@@ -318,6 +326,113 @@ export const SECTION_MEANINGS: Readonly<
     'firmware error record type': (v) => enumName(FirmwareErrorRecordType)(v),
   },
 };
+
+/**
+ * Validity for a field of the `prefix N` sub-structure (IA32/X64 error information N) from that
+ * sub-structure's own `prefix N validation bits`.
+ */
+function subValidity(prefix: (i: number) => string, bit: bigint): SectionMeaningFn {
+  return (_v, row, trace) => {
+    const m = /(\d+)/.exec(row.field);
+    if (m === null) return undefined;
+    const vb = trace.find(
+      (t) => t.structure === row.structure && t.field === `${prefix(Number(m[1]))} validation bits`,
+    );
+    const valid = vb === undefined ? undefined : big(vb.value);
+    if (valid === undefined) return undefined;
+    return (valid & bit) !== 0n
+      ? `valid (validation bit ${hex(bit)})`
+      : `not valid: validation bit ${hex(bit)} is clear`;
+  };
+}
+
+const IA32X64_ERROR_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(Ia32X64ErrorType).map(([k, g]) => [g, `${k} error (Table N-21)`]),
+);
+
+/** IA32/X64 error information and context structures carry their index in the field name. */
+function ia32x64Indexed(): Record<string, SectionMeaningFn> {
+  const out: Record<string, SectionMeaningFn> = {};
+  const info = (i: number) => `error information ${i}`;
+  for (let i = 0; i < 64; i++) {
+    out[`${info(i)} validation bits`] = (v) => bits(Ia32X64ErrorInfoValid)(v);
+    out[`${info(i)} error structure type`] = (v) =>
+      typeof v === 'string' ? (IA32X64_ERROR_NAMES[v] ?? 'unknown error structure') : undefined;
+    out[`${info(i)} check information`] = subValidity(info, Ia32X64ErrorInfoValid.CheckInfo);
+    out[`${info(i)} target id`] = subValidity(info, Ia32X64ErrorInfoValid.TargetId);
+    out[`${info(i)} requestor id`] = subValidity(info, Ia32X64ErrorInfoValid.RequestorId);
+    out[`${info(i)} responder id`] = subValidity(info, Ia32X64ErrorInfoValid.ResponderId);
+    out[`${info(i)} instruction pointer`] = subValidity(
+      info,
+      Ia32X64ErrorInfoValid.InstructionPointer,
+    );
+    out[`context information ${i} register context type`] = (v) =>
+      enumName(Ia32X64RegisterContextType)(v);
+  }
+  return out;
+}
+
+Object.assign(SECTION_MEANINGS, {
+  // IA32/X64 processor (UEFI 2.10 §N.2.4.2).
+  ia32x64: {
+    'validation bits': (v: Value) => bits(Ia32X64Valid)(v),
+    'local APIC id': also(Ia32X64Valid.LocalApicId),
+    'CPUID info': also(Ia32X64Valid.CpuidInfo),
+    ...ia32x64Indexed(),
+  },
+  // PCI/PCI-X bus (UEFI 2.10 §N.2.8).
+  'pci-bus': {
+    'validation bits': (v: Value) => bits(PciBusValid)(v),
+    'error status': also(PciBusValid.ErrorStatus),
+    'error type': also(PciBusValid.ErrorType, enumName(PciBusErrorType)),
+    'bus id': also(PciBusValid.BusId),
+    'bus address': also(PciBusValid.BusAddress),
+    'bus data': also(PciBusValid.BusData),
+    'bus command': also(PciBusValid.BusCommand),
+    'requestor id': also(PciBusValid.RequestorId),
+    'completer id': also(PciBusValid.CompleterId),
+    'target id': also(PciBusValid.TargetId),
+  },
+  // PCI/PCI-X component (UEFI 2.10 §N.2.9).
+  'pci-component': {
+    'validation bits': (v: Value) => bits(PciComponentValid)(v),
+    'error status': also(PciComponentValid.ErrorStatus),
+    'vendor id': also(PciComponentValid.IdInfo),
+    'device id': also(PciComponentValid.IdInfo),
+    'class code': also(PciComponentValid.IdInfo),
+    'function number': also(PciComponentValid.IdInfo),
+    'device number': also(PciComponentValid.IdInfo),
+    'bus number': also(PciComponentValid.IdInfo),
+    'segment number': also(PciComponentValid.IdInfo),
+    'memory number': also(PciComponentValid.MemoryNumber),
+    'IO number': also(PciComponentValid.IoNumber),
+  },
+  // DMAr generic (UEFI 2.10 §N.2.11.1).
+  'dmar-generic': {
+    'fault reason': (v: Value) => enumName(DmarFaultReason)(v),
+    // Table N-40: 0 DMA write, 1 DMA read; 0 untranslated request, 1 translation request.
+    'access type': (v: Value) => (v === 0 ? 'DMA write' : v === 1 ? 'DMA read' : 'reserved'),
+    'address type': (v: Value) =>
+      v === 0 ? 'untranslated request' : v === 1 ? 'translation request' : 'reserved',
+  },
+  // CXL protocol error (UEFI 2.10 §N.2.13).
+  'cxl-protocol-error': {
+    'validation bits': (v: Value) => bits(CxlProtocolErrorValid)(v),
+    'agent type': also(CxlProtocolErrorValid.AgentType, enumName(CxlAgentType)),
+    'agent address': also(CxlProtocolErrorValid.AgentAddress),
+    'vendor id': also(CxlProtocolErrorValid.DeviceId),
+    'device id': also(CxlProtocolErrorValid.DeviceId),
+    'subsystem vendor id': also(CxlProtocolErrorValid.DeviceId),
+    'subsystem id': also(CxlProtocolErrorValid.DeviceId),
+    'class code': also(CxlProtocolErrorValid.DeviceId),
+    slot: also(CxlProtocolErrorValid.DeviceId),
+    'serial number lower': also(CxlProtocolErrorValid.SerialNumber),
+    'serial number upper': also(CxlProtocolErrorValid.SerialNumber),
+    'capability structure': also(CxlProtocolErrorValid.Capability),
+    'CXL DVSEC': also(CxlProtocolErrorValid.DvsecLog),
+    'CXL error log': also(CxlProtocolErrorValid.ErrorLog),
+  },
+});
 
 const SECTION_FIELDS = [...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t)))];
 
