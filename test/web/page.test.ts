@@ -329,7 +329,18 @@ describe('the vras page in headless Chromium', () => {
     const cli = vras(['encode', f]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(shown, cli.stdout.trim());
-    // And the CLI decodes those bytes to the address typed in the form.
+    // The ARM section form gives what vras encode gives too.
+    await page.selectOption('select[name=section]', 'arm');
+    await page.selectOption('select[name=armErrorType]', 'Tlb');
+    const armShown = await page.$eval('pre.dump', (e) => (e as HTMLElement).dataset.hex ?? '');
+    const armDoc = /<<'EOF'\n([\s\S]*)\nEOF\n/.exec(
+      (await page.textContent('pre.command')) ?? '',
+    )?.[1];
+    const armFile = join(tmpdir(), `vras-web-arm-${process.pid}.json`);
+    writeFileSync(armFile, armDoc ?? '');
+    assert.equal(armShown, vras(['encode', armFile]).stdout.trim());
+    assert.notEqual(armShown, shown);
+    // And the CLI decodes the memory record's bytes to the address typed in the form.
     const bin = join(tmpdir(), `vras-web-record-${process.pid}.bin`);
     writeFileSync(bin, Buffer.from(shown, 'hex'));
     assert.equal(norm(firstBody(cliJson(bin).value).physicalAddress), norm('0x12345000'));
@@ -367,6 +378,15 @@ describe('the vras page in headless Chromium', () => {
     assert.match((await page.textContent('.detail')) ?? '', /Bytes written to guest memory/);
     assert.match(page.url(), new RegExp(`step=${posted}`));
     await shoot(page, 'watch');
+    // Its "decode" link opens the block in the Decode view: a recoverable memory error at the
+    // victim's page (the catalogue's VICTIM.gpa, which the trace's sigbus-handled event names).
+    const victim = (trace.find((e) => e.ev === 'sigbus-handled') as unknown as { gpa: string }).gpa;
+    await Promise.all([page.waitForURL(/#decode/), page.click('.detail a[data-decode]')]);
+    await page.waitForSelector('.record [data-kind="ghes-status-block"]');
+    const pa = (await rows(page)).find((r) => r.field === 'physical address');
+    assert.equal(norm(pa?.value), norm(victim));
+    await page.goBack();
+    await page.waitForSelector('.diagram .ev');
     // PowerPC old/new kernel × old/new VMM, as vras simulate ppc-compat-matrix --json says.
     const ppc = vras(['simulate', 'ppc-compat-matrix', '--json']);
     const cells = (

@@ -4,6 +4,13 @@
 // `vras` invocation that gives the same bytes (`vras hest build`, `vras encode`).
 
 import {
+  ARM_ERROR_INFORMATION_SIZE,
+  ARM_PROCESSOR_SECTION_GUID,
+  ArmErrorTypeBit,
+  ArmInfoFlags,
+  ArmInfoValid,
+  type ArmProcessorSection,
+  ArmValid,
   CperSeverity,
   encodeCperRecord,
   encodeGhesStatusBlock,
@@ -52,12 +59,18 @@ export interface HestForm {
 
 export interface RecordForm {
   readonly container: 'status-block' | 'cper-record';
+  /** Which section: a Platform Memory Error or an ARM Processor Error (one error info entry). */
+  readonly section?: 'memory' | 'arm';
   /** CPER severity: 0 recoverable, 1 fatal, 2 corrected, 3 informational. */
   readonly severity: string;
   readonly physicalAddress: string;
   readonly physicalAddressMask: string;
   /** Memory error type (0–15). */
   readonly errorType: string;
+  /** ARM: MPIDR_EL1 of the failing CPU. */
+  readonly mpidr?: string;
+  /** ARM: cache, tlb, bus or micro-architectural (UEFI 2.9A type bits). */
+  readonly armErrorType?: keyof typeof ArmErrorTypeBit;
 }
 
 export interface Built {
@@ -180,8 +193,52 @@ export function buildHest(form: HestForm): Built {
   }
 }
 
+/** An ARM Processor Error section with one error information entry for the form's address. */
+function armSection(form: RecordForm): ArmProcessorSection {
+  const type = ArmErrorTypeBit[form.armErrorType ?? 'Cache'];
+  if (type === undefined)
+    throw new FieldError(
+      `ARM error type ${JSON.stringify(form.armErrorType)} is not Cache, Tlb, Bus or MicroArchitectural`,
+    );
+  return {
+    kind: 'arm',
+    validationBits: ArmValid.Mpidr | ArmValid.RunningState,
+    errorAffinityLevel: 0,
+    reserved: new Uint8Array(3),
+    mpidr: unsigned('MPIDR', form.mpidr ?? '0x80000000', 64),
+    midr: 0n,
+    runningState: 1,
+    psciState: 0,
+    errorInfo: [
+      {
+        version: 0,
+        length: ARM_ERROR_INFORMATION_SIZE,
+        validationBits: ArmInfoValid.Flags | ArmInfoValid.PhysicalAddress,
+        type,
+        multipleError: 0,
+        flags: ArmInfoFlags.First | ArmInfoFlags.Last,
+        errorInfo: 0n,
+        virtualFaultAddress: 0n,
+        physicalFaultAddress: unsigned('physical address', form.physicalAddress, 64),
+      },
+    ],
+    contextInfo: [],
+    vendorSpecific: new Uint8Array(0),
+  };
+}
+
 export function blockFromForm(form: RecordForm): GhesStatusBlock {
   const severity = small('severity', form.severity, 2);
+  if (form.section === 'arm') {
+    return ghesStatusBlock({
+      errorSeverity: severity,
+      entries: [
+        genericErrorDataEntry(ARM_PROCESSOR_SECTION_GUID, armSection(form), {
+          errorSeverity: severity,
+        }),
+      ],
+    });
+  }
   const errorType = small('memory error type', form.errorType, 8);
   const body = memoryErrorSection({
     validationBits:

@@ -247,28 +247,67 @@ function RecordBuilder(props: { form: RecordForm; set: (f: RecordForm) => void }
       options: SEVERITIES,
       onChange: (v) => set({ ...form, severity: v }),
     }),
-    h('fieldset', null, [
-      h('legend', null, 'Platform Memory Error section'),
-      h(Field, {
-        label: 'physical address',
-        name: 'physicalAddress',
-        value: form.physicalAddress,
-        onInput: (v) => set({ ...form, physicalAddress: v }),
-      }),
-      h(Field, {
-        label: 'physical address mask',
-        name: 'physicalAddressMask',
-        value: form.physicalAddressMask,
-        onInput: (v) => set({ ...form, physicalAddressMask: v }),
-      }),
-      h(Select, {
-        label: 'memory error type',
-        name: 'errorType',
-        value: form.errorType,
-        options: types,
-        onChange: (v) => set({ ...form, errorType: v }),
-      }),
-    ]),
+    h(Select, {
+      label: 'section',
+      name: 'section',
+      value: form.section ?? 'memory',
+      options: [
+        ['memory', 'Platform Memory Error'],
+        ['arm', 'ARM Processor Error'],
+      ],
+      onChange: (v) => set({ ...form, section: v as 'memory' | 'arm' }),
+    }),
+    form.section === 'arm'
+      ? h('fieldset', null, [
+          h('legend', null, 'ARM Processor Error section (one error information entry)'),
+          h(Field, {
+            label: 'MPIDR',
+            name: 'mpidr',
+            value: form.mpidr ?? '0x80000000',
+            onInput: (v) => set({ ...form, mpidr: v }),
+          }),
+          h(Select, {
+            label: 'error type',
+            name: 'armErrorType',
+            value: form.armErrorType ?? 'Cache',
+            options: [
+              ['Cache', 'cache'],
+              ['Tlb', 'TLB'],
+              ['Bus', 'bus'],
+              ['MicroArchitectural', 'micro-architectural'],
+            ],
+            onChange: (v) =>
+              set({ ...form, armErrorType: v as RecordForm['armErrorType'] & string }),
+          }),
+          h(Field, {
+            label: 'physical fault address',
+            name: 'physicalAddress',
+            value: form.physicalAddress,
+            onInput: (v) => set({ ...form, physicalAddress: v }),
+          }),
+        ])
+      : h('fieldset', null, [
+          h('legend', null, 'Platform Memory Error section'),
+          h(Field, {
+            label: 'physical address',
+            name: 'physicalAddress',
+            value: form.physicalAddress,
+            onInput: (v) => set({ ...form, physicalAddress: v }),
+          }),
+          h(Field, {
+            label: 'physical address mask',
+            name: 'physicalAddressMask',
+            value: form.physicalAddressMask,
+            onInput: (v) => set({ ...form, physicalAddressMask: v }),
+          }),
+          h(Select, {
+            label: 'memory error type',
+            name: 'errorType',
+            value: form.errorType,
+            options: types,
+            onChange: (v) => set({ ...form, errorType: v }),
+          }),
+        ]),
   ]);
 }
 
