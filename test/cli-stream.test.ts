@@ -274,6 +274,9 @@ describe('vras decode and lint over streams', { concurrency: true }, () => {
       bare.stderr,
       /starts with a 72-byte section descriptor .*use --as section-with-descriptor/,
     );
+    const back = await vras(['encode', '-'], detected.stdout);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.stdout.trim(), hexOf(section));
     const linted = await vras(['lint', f, '--notify', 'polled']);
     assert.match(linted.stdout, /^section-with-descriptor: accepted/);
   });

@@ -12,11 +12,13 @@ import {
   bytesToHex,
   CodecError,
   type CperRecord,
+  type CperSectionWithDescriptor,
   type DecodedHest,
   encodeCperRecord,
   encodeGhesStatusBlock,
   encodeHest,
   encodeSectionBody,
+  encodeSectionWithDescriptor,
   fromJson,
   type GhesStatusBlock,
   hex,
@@ -97,9 +99,16 @@ export function encodeDocument(text: string): Uint8Array {
         return w.toBytes();
       });
     }
+    case 'section-with-descriptor':
+      return withJsonPaths(
+        value as unknown as CperSectionWithDescriptor,
+        'value',
+        'section-with-descriptor',
+        encodeSectionWithDescriptor,
+      );
     default:
       throw new CliError(
-        `Cannot encode kind ${JSON.stringify(doc.kind)}: expected hest, ghes-status-block, cper-record or section`,
+        `Cannot encode kind ${JSON.stringify(doc.kind)}: expected hest, ghes-status-block, cper-record, section or section-with-descriptor`,
       );
   }
 }
