@@ -177,11 +177,22 @@ export function cperRecordBlockForLint(rec: Uint8Array): LintConvertedRecord {
     block.set(p, o);
     o += p.length;
   }
+  // Segments are in increasing, disjoint block order: binary search for the last one starting at
+  // or before `b` (a scan per finding made a 65,535-section record take minutes).
   const toRecordOffset = (b: number): number => {
     if (b >= 16 && b < 20) return 12 + (b - 16);
-    for (const s of segments)
-      if (b >= s.block && b < s.block + s.size) return s.record + (b - s.block);
-    return 0;
+    let lo = 0;
+    let hi = segments.length - 1;
+    if (hi < 0 || b < segments[0]!.block) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid]!.block <= b) lo = mid;
+      else hi = mid - 1;
+    }
+    // Only an empty section body shares its start with another segment (the next entry's, which
+    // comes later and so is the one found): the segment found is the only one that can hold b.
+    const s = segments[lo]!;
+    return b < s.block + s.size ? s.record + (b - s.block) : 0;
   };
   return { block, toRecordOffset, findings };
 }
