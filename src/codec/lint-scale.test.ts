@@ -42,15 +42,14 @@ function timed(n: number): { ms: number; findings: ReturnType<typeof lintInput>[
   return { ms: performance.now() - t0, findings: r.findings };
 }
 
-test('lintInput() on a 64,000-section record costs at most 300× a 1,000-section one (linear, not quadratic)', {
-  timeout: 120_000,
-}, () => {
+test('lintInput() on a 64,000-section record costs at most 300× a 1,000-section one (linear, not quadratic)', () => {
   timed(1000); // warm up
   const small = Math.min(timed(1000).ms, timed(1000).ms, timed(1000).ms);
-  const big = timed(64_000);
+  const first = timed(64_000);
+  const big = { ...first, ms: Math.min(first.ms, timed(64_000).ms) };
   const ratio = big.ms / small;
   assert.ok(
-    ratio < 200,
+    ratio < 300,
     `64k/1k time ratio ${ratio.toFixed(0)} (${big.ms.toFixed(0)} ms / ${small.toFixed(1)} ms)`,
   );
   // One too-small finding per section, each at an offset inside its own section's bytes.
