@@ -143,6 +143,19 @@ class ByteQueue {
     }
   }
 
+  /** Index of the first `byte` at or after `from`, or -1; walks the chunks without copying. */
+  indexOf(byte: number, from: number): number {
+    let base = 0;
+    for (const c of this.chunks) {
+      if (from < base + c.length) {
+        const i = c.indexOf(byte, Math.max(0, from - base));
+        if (i >= 0) return base + i;
+      }
+      base += c.length;
+    }
+    return -1;
+  }
+
   /** How many zero bytes the queue starts with (up to its length). */
   leadingZeros(): number {
     let n = 0;
@@ -202,7 +215,7 @@ async function* binaryRecords(
             offset,
             fatal: true,
             error: capText(
-              `more than ${o.maxRecord} zero bytes from offset ${hexOff(offset)}, no record in them:`,
+              `the zero bytes from offset ${hexOff(offset)} (no record in them) run`,
               o.maxRecord,
               '--max-record-size',
             ),
@@ -300,20 +313,20 @@ async function* linesOf(p: Puller, cap: number): AsyncGenerator<Line> {
   for (;;) {
     await p.fill(1);
     if (p.q.length === 0) return;
-    // Find the newline within the first cap+1 bytes.
+    // Find the newline within the first cap+1 bytes, scanning each byte once.
     let scanned = 0;
     let nl = -1;
     for (;;) {
-      const view = p.q.peek(Math.min(p.q.length, cap + 1));
-      const i = view.indexOf(0x0a, scanned);
-      if (i >= 0) {
-        nl = i;
+      nl = p.q.indexOf(0x0a, scanned);
+      if (nl >= 0 && nl <= cap) break;
+      if (nl > cap) {
+        nl = -1;
         break;
       }
-      scanned = view.length;
-      if (view.length > cap || p.eof) break;
+      scanned = p.q.length;
+      if (p.q.length > cap || p.eof) break;
       await p.fill(p.q.length + CHUNK);
-      if (p.q.length === view.length) break;
+      if (p.q.length === scanned) break;
     }
     if (nl < 0 && p.q.length > cap) {
       // Over the limit: drop it up to its newline without holding it.
