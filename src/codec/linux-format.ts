@@ -99,36 +99,44 @@ interface TextDecoderLike {
 // TextDecoder is in every browser and in Node, but not in the ES library the codec builds against.
 const Decoder = (globalThis as { TextDecoder?: new () => TextDecoderLike }).TextDecoder;
 const utf8: TextDecoderLike | undefined = Decoder === undefined ? undefined : new Decoder();
-const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
+const HEX_HI = new Uint8Array(256);
+const HEX_LO = new Uint8Array(256);
+/** The character print_hex_dump shows for a byte: itself when printable ASCII, else '.'. */
+const PRINTABLE = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  HEX_HI[i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX_LO[i] = '0123456789abcdef'.charCodeAt(i & 15);
+  PRINTABLE[i] = i >= 0x20 && i < 0x7f ? i : 0x2e;
+}
 let dumpBuffer = new Uint8Array(8192);
 
 /**
  * `linuxHexDumpLines(prefix, bytes, true)` (print_hex_dump with ASCII, sections/arm-processor.ts)
- * written as ASCII bytes into one buffer, made one string and split into lines: the same lines
- * without a string per group and character. linux-format-fast.test.ts checks the two agree.
+ * written as ASCII bytes into one buffer, made one string and split into lines, each then put
+ * after the prefix: the same lines without a string per group and character.
+ * linux-format-fast.test.ts checks the two agree.
  */
 export function hexDumpLinesFast(prefix: string, bytes: Uint8Array): string[] {
   const n = bytes.length;
-  let plain = utf8 !== undefined;
-  for (let i = 0; i < prefix.length && plain; i++) {
-    const c = prefix.charCodeAt(i);
-    plain = c >= 0x20 && c < 0x7f;
-  }
-  if (!plain || utf8 === undefined) return linuxHexDumpLines(prefix, bytes, true);
+  if (utf8 === undefined) return linuxHexDumpLines(prefix, bytes, true);
   if (n === 0) return [];
   const rows = Math.ceil(n / 16);
-  const size = rows * (prefix.length + 10 + 49 + 16 + 1);
+  // A line's text after the prefix: offset, ": ", up to 49 columns of hex, 16 characters, "\n".
+  const size = rows * 76;
   if (dumpBuffer.length < size) dumpBuffer = new Uint8Array(size);
   const b = dumpBuffer;
-  const h = HEX_DIGITS;
-  const pl = prefix.length;
+  const hi = HEX_HI;
+  const lo = HEX_LO;
   let p = 0;
-  for (let i = 0; i < pl; i++) b[i] = prefix.charCodeAt(i);
   for (let row = 0; row < n; row += 16) {
-    // The prefix, written once at the start, is copied to the start of every other line.
-    if (row > 0) b.copyWithin(p, 0, pl);
-    p += pl;
-    for (let s = 28; s >= 0; s -= 4) b[p++] = h[(row >>> s) & 15]!;
+    b[p++] = hi[row >>> 24]!;
+    b[p++] = lo[row >>> 24]!;
+    b[p++] = hi[(row >>> 16) & 0xff]!;
+    b[p++] = lo[(row >>> 16) & 0xff]!;
+    b[p++] = hi[(row >>> 8) & 0xff]!;
+    b[p++] = lo[(row >>> 8) & 0xff]!;
+    b[p++] = hi[row & 0xff]!;
+    b[p++] = lo[row & 0xff]!;
     b[p++] = 0x3a; // :
     b[p++] = 0x20;
     const len = Math.min(16, n - row);
@@ -136,34 +144,40 @@ export function hexDumpLinesFast(prefix: string, bytes: Uint8Array): string[] {
     let width: number;
     if (len % 4 === 0) {
       // Little-endian u32 groups: the group's last byte is printed first.
-      for (let j = 0; j < len; j += 4) {
-        if (j > 0) b[p++] = 0x20;
-        for (let k = 3; k >= 0; k--) {
-          const x = bytes[row + j + k]!;
-          b[p++] = h[x >> 4]!;
-          b[p++] = h[x & 15]!;
-        }
+      for (let j = row; j < row + len; j += 4) {
+        if (j > row) b[p++] = 0x20;
+        const x3 = bytes[j + 3]!;
+        const x2 = bytes[j + 2]!;
+        const x1 = bytes[j + 1]!;
+        const x0 = bytes[j]!;
+        b[p] = hi[x3]!;
+        b[p + 1] = lo[x3]!;
+        b[p + 2] = hi[x2]!;
+        b[p + 3] = lo[x2]!;
+        b[p + 4] = hi[x1]!;
+        b[p + 5] = lo[x1]!;
+        b[p + 6] = hi[x0]!;
+        b[p + 7] = lo[x0]!;
+        p += 8;
       }
       width = 37;
     } else {
-      for (let j = 0; j < len; j++) {
-        if (j > 0) b[p++] = 0x20;
-        const x = bytes[row + j]!;
-        b[p++] = h[x >> 4]!;
-        b[p++] = h[x & 15]!;
+      for (let j = row; j < row + len; j++) {
+        if (j > row) b[p++] = 0x20;
+        const x = bytes[j]!;
+        b[p++] = hi[x]!;
+        b[p++] = lo[x]!;
       }
       width = 49;
     }
     while (p - start < width) b[p++] = 0x20;
-    for (let j = 0; j < len; j++) {
-      const c = bytes[row + j]!;
-      b[p++] = c >= 0x20 && c < 0x7f ? c : 0x2e; // .
-    }
+    for (let j = row; j < row + len; j++) b[p++] = PRINTABLE[bytes[j]!]!;
     b[p++] = 0x0a;
   }
-  const text = utf8.decode(b.subarray(0, p - 1));
+  const lines = utf8.decode(b.subarray(0, p - 1)).split('\n');
   if (dumpBuffer.length > 1 << 20) dumpBuffer = new Uint8Array(8192);
-  return text.split('\n');
+  for (let i = 0; i < lines.length; i++) lines[i] = prefix + lines[i]!;
+  return lines;
 }
 
 /** printk `%#x`: `0` for zero, else `0x…`. */
