@@ -245,6 +245,16 @@ describe('vras decode and lint over streams', { concurrency: true }, () => {
     assert.equal(docs[1].redfish.sectionType, 'e19e3d16-bc11-11e4-9caa-c2051d5d46b0');
     assert.equal(docs[1].value.sectionType, docs[1].redfish.sectionType);
     assert.equal(docs[1].value.body.kind, 'arm');
+    // A CPER.SectionType that disagrees with the descriptor is reported.
+    const wrong = file(
+      'wrong.json',
+      JSON.stringify({
+        ...collection.Members[2],
+        CPER: { SectionType: 'a5bc1114-6f64-4ede-b863-3e83ed7c83b1' },
+      }),
+    );
+    const note = await vras(['decode', wrong, '--format', 'json']);
+    assert.match(note.stderr, /CPER\.SectionType a5bc1114-.* but the descriptor says e19e3d16-/);
     // One LogEntry on its own is one record, printed as a single decode.
     const one = file('entry.json', JSON.stringify(collection.Members[2]));
     const single = await vras(['decode', one, '--format', 'json']);
@@ -331,6 +341,36 @@ describe('vras decode and lint over streams', { concurrency: true }, () => {
     assert.equal(json.code, 2);
     assert.match(json.stderr, /Cannot decode the input as a GHES status block/);
     assert.doesNotMatch(json.stderr, /Cannot tell what the input is/);
+  });
+
+  it('decode --format linux puts ghes_do_proc()’s lines after the record when polled, before it on SEA', async () => {
+    // The corpus's ARM block (errors 0x02 cache, 0x04 TLB, 0x08 bus) made recoverable: Linux
+    // recovers only cache errors and warns about the others (ghes_handle_arm_hw_error).
+    const block = new Uint8Array(readFileSync(join(CORPUS, '03-arm-s2.block.bin')));
+    const v = new DataView(block.buffer);
+    v.setUint32(16, 0, true); // block error_severity: recoverable
+    v.setUint32(36, 0, true); // entry error_severity: recoverable
+    const f = file('arm-recoverable.bin', block);
+    const warn =
+      /^\[Firmware Warn\]: GHES: Unhandled processor error type 0x0[48]: (TLB|bus) error$/;
+    const polled = (await vras(['decode', f, '--format', 'linux', '--notify', 'polled'])).stdout
+      .trimEnd()
+      .split('\n');
+    assert.match(polled[0]!, /^\{1\}\[Hardware Error\]: Hardware error from APEI/);
+    assert.deepEqual(
+      polled.slice(-2).map((l) => warn.test(l)),
+      [true, true],
+    );
+    const sea = (await vras(['decode', f, '--format', 'linux', '--notify', 'sea'])).stdout
+      .trimEnd()
+      .split('\n');
+    assert.deepEqual(
+      sea.slice(0, 2).map((l) => warn.test(l)),
+      [true, true],
+    );
+    assert.match(sea[2]!, /^\{1\}\[Hardware Error\]: Hardware error from APEI/);
+    const small = await vras(['decode', f, '--format', 'linux', '--block-length', '100']);
+    assert.equal(small.stdout, '[Firmware Warn]: GHES: Invalid error status block length!\n');
   });
 
   it('vras decode /dev/zero fails fast naming the limit and the option that raises it', async () => {
