@@ -286,6 +286,8 @@ export class RasEngine {
   private readonly seaChannels: readonly GhesChannel[];
   private readonly asyncChannels: readonly GhesChannel[];
   private link: LinkState | null = null;
+  /** The pointer value of this boot's first link: the only one accepted until reset(). */
+  private bootPointer: { readonly file: string; readonly value: bigint } | null = null;
   private region: ErrorRegion | null = null;
   private readonly poison = new Map<bigint, PoisonedPage>();
   private readonly pendingSErrors = new Map<number, number | undefined>();
@@ -356,6 +358,12 @@ export class RasEngine {
   /**
    * The firmware wrote `bytes` at `offset` of writable fw_cfg `file`. Returns whether the engine
    * is now linked; a refused pointer is reported and leaves the engine unlinked.
+   *
+   * The error region cannot move: once linked, until reset(), the engine accepts only the value
+   * of the boot's first link. The guest can write the pointer file at any time (fw_cfg DMA); a
+   * guest that copied the HEST and the blob elsewhere and fixed the copy's slots would otherwise
+   * have the engine write records wherever it likes. Any other value (0 included) is refused and
+   * reported (`relink-refused`), and the engine stays linked where it was.
    */
   onWritePointer(file: string, offset: number, bytes: Uint8Array): boolean {
     if (file !== this.layout.writePointerFile) {
@@ -372,6 +380,16 @@ export class RasEngine {
       );
     }
     const value = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+    const first = this.bootPointer;
+    if (first !== null && value !== first.value) {
+      this.platform.report({
+        level: 'error',
+        code: 'relink-refused',
+        message: `Cannot move the RAS tables: ${file} was ${hx(first.value)} at this boot's first link, the guest wrote ${hx(value)}; records stay at ${hx(this.link?.base ?? 0n)} until a system reset`,
+        gpa: value,
+      });
+      return this.linked;
+    }
     if (value === 0n) {
       this.link = null;
       this.region = null;
@@ -381,6 +399,7 @@ export class RasEngine {
       const link = file === HARDWARE_ERRORS_ADDR_FILE ? { base: value } : this.linkFromHest(value);
       this.attach(link);
       this.checkLinkedSlots(link.base);
+      this.bootPointer = { file, value };
       return true;
     } catch (error) {
       if (error instanceof EngineError) return this.refuseLink(error.message, error.gpa);
@@ -997,6 +1016,7 @@ export class RasEngine {
     this.pendingSErrors.clear();
     this.link = null;
     this.region = null;
+    this.bootPointer = null;
     return { remapped, droppedBacklog: dropped };
   }
 
@@ -1139,12 +1159,17 @@ export class RasEngine {
     });
     const refusedWrites = r.count(o.refusedWrites, 'refusedWrites');
 
-    // Everything checked: commit.
+    // Everything checked: commit. The restored link is this boot's link: it cannot move either.
     if (link === null) {
       this.link = null;
       this.region = null;
+      this.bootPointer = null;
     } else {
       this.attach(link);
+      this.bootPointer =
+        link.hest === undefined
+          ? { file: HARDWARE_ERRORS_ADDR_FILE, value: link.base }
+          : { file: HEST_ADDR_FILE, value: link.hest };
     }
     staged.forEach((s, i) => {
       const c = this.channels[i]!;
