@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runSoak } from '../engine/index.js';
+import { runSoak, soakSourceLimit } from '../engine/index.js';
 import { CliError } from './io.js';
 import { run } from './soak.js';
 
@@ -47,4 +47,51 @@ test('vras soak refuses a non-integer --errors and more than 65535 sources (CliE
   await assert.rejects(capture(['--errors', '1e3x']), CliError);
   await assert.rejects(capture(['--sources', '65536']), CliError);
   await assert.rejects(capture(['--sources', '0']), CliError);
+});
+
+test('vras soak refuses --seed above 2^32-1 instead of wrapping it (4294967297 ran as seed 1)', async () => {
+  await assert.rejects(capture(['--errors', '10', '--seed', '4294967297']), (e: unknown) => {
+    assert.ok(e instanceof CliError);
+    assert.match(e.message, /--seed/);
+    assert.match(e.message, /32 bits/);
+    return true;
+  });
+  const { out } = await capture(['--errors', '10', '--sources', '1', '--seed', '4294967295']);
+  assert.equal(JSON.parse(out).seed, 4294967295);
+});
+
+test('vras soak names the drain-step limit when it stops a run with records still queued', async () => {
+  const { code, out } = await capture([
+    '--errors',
+    '200',
+    '--sources',
+    '1',
+    '--max-ack-delay',
+    '50000000',
+    '--drain-steps',
+    '1000',
+  ]);
+  assert.equal(code, 1);
+  const s = JSON.parse(out);
+  assert.equal(s.drainStepLimit, 1000);
+  assert.equal(s.drainStepLimitHit, true);
+  assert.ok(s.lost > 0, 'records still queued when the limit stopped the run count as lost');
+  const ok = JSON.parse((await capture(['--errors', '200', '--sources', '2'])).out);
+  assert.equal(ok.drainStepLimitHit, false);
+  assert.equal(ok.drainStepLimit, 10_000_000);
+});
+
+test('vras soak refuses more sources than the firmware can lay out, naming the limit, before running', async () => {
+  const limit = soakSourceLimit();
+  // The virt machine's 64 MiB firmware window holds about 59,000 sources of 1 KiB blocks.
+  assert.ok(limit > 50_000 && limit < 65_535, String(limit));
+  await assert.rejects(capture(['--errors', '1', '--sources', String(limit + 1)]), (e: unknown) => {
+    assert.ok(e instanceof CliError, String(e));
+    assert.match(e.message, /--sources/);
+    assert.match(e.message, new RegExp(String(limit)));
+    return true;
+  });
+  assert.throws(() => runSoak({ errors: 1, sources: limit + 1, seed: 1 }), /at most/);
+  // The limit itself boots and runs.
+  assert.equal(runSoak({ errors: 1, sources: limit, seed: 1 }).lost, 0);
 });

@@ -8,6 +8,9 @@ import { ACPI_TABLES_FILE, HARDWARE_ERRORS_FILE } from './machine-config.js';
 import { minimalFirmwareFiles } from './machine-layout.js';
 import { RasEngine, type RasEngineOptions } from './ras-engine.js';
 
+/** Where the firmware model starts allocating by default (inside `virt`'s RAM below 2 GiB). */
+export const DEFAULT_ALLOCATE_FROM = 0x7c00_0000n;
+
 export interface BootedMachine {
   readonly engine: RasEngine;
   readonly firmware: FirmwareRun;
@@ -30,7 +33,7 @@ export function bootMachine(options: BootOptions): BootedMachine {
     fw.script,
     fw.files,
     options.firmwareMemory ?? options.memory,
-    bumpAllocator(options.allocateFrom ?? 0x7c00_0000n),
+    bumpAllocator(options.allocateFrom ?? DEFAULT_ALLOCATE_FROM),
     (w) => {
       engine.onWritePointer(w.file, w.offset, w.bytes);
     },
@@ -48,7 +51,7 @@ export function bootMachine(options: BootOptions): BootedMachine {
 export function rebootFirmware(
   engine: RasEngine,
   memory: GuestMemory,
-  allocateFrom = 0x7c00_0000n,
+  allocateFrom = DEFAULT_ALLOCATE_FROM,
 ): FirmwareRun {
   const fw = minimalFirmwareFiles(engine.layout);
   return runLinkerLoader(fw.script, fw.files, memory, bumpAllocator(allocateFrom), (w) => {

@@ -4,10 +4,11 @@
 // region are measured by the guest model and a memory watcher, not by the engine's counters.
 
 import { HestNotificationType } from '../codec/index.js';
-import { bootMachine } from './boot.js';
+import { bootMachine, DEFAULT_ALLOCATE_FROM } from './boot.js';
 import { type GuestMemory, type RamRegion, readU64, SparseGuestMemory } from './guest-memory.js';
 import { GuestModel } from './guest-model.js';
 import type { MachineConfig } from './machine-config.js';
+import { buildMachineLayout } from './machine-layout.js';
 import type { EngineReport, Platform, PlatformRequest } from './platform.js';
 import { Prng } from './prng.js';
 import { RasEngine } from './ras-engine.js';
@@ -24,7 +25,14 @@ export interface SoakOptions {
   readonly burstSize?: number;
   /** Take a snapshot at this step, restore it into a fresh engine and memory, and go on. */
   readonly snapshotAt?: number;
+  /**
+   * Steps the run may take after the last error to drain backlogs and pending acks (default
+   * 10,000,000). Records still queued when it runs out count as lost; the summary says so.
+   */
+  readonly drainStepLimit?: number;
 }
+
+export const DEFAULT_DRAIN_STEP_LIMIT = 10_000_000;
 
 export interface SoakSummary {
   readonly errors: number;
@@ -49,6 +57,9 @@ export interface SoakSummary {
   readonly overflowReports: number;
   readonly maxBacklog: number;
   readonly steps: number;
+  /** The drain-step limit of this run, and whether it stopped the run with work left. */
+  readonly drainStepLimit: number;
+  readonly drainStepLimitHit: boolean;
 }
 
 /** A view of guest memory that checks every write the engine makes. */
@@ -125,6 +136,8 @@ export class WatchedMemory implements GuestMemory {
   }
 }
 
+const hx = (v: bigint) => `0x${v.toString(16)}`;
+
 const RECORD_SIZE = 32;
 
 /** A 32-byte status block: header with 12 bytes of raw data carrying the sequence number. */
@@ -175,12 +188,52 @@ export function soakMachine(sources: number, backlogLimit: number): MachineConfi
   };
 }
 
+/**
+ * The most sources a soak machine can have: the firmware model allocates etc/hardware_errors
+ * (1040 bytes a source: slot, ack, 1 KiB block) and then the HEST (aligned to 64) from
+ * DEFAULT_ALLOCATE_FROM to the end of `virt`'s 1 GiB of RAM at 0x40000000. Both grow linearly,
+ * so two small layouts give the sizes for any count.
+ */
+export function soakSourceLimit(backlogLimit = 16): number {
+  const size = (n: number) => {
+    const l = buildMachineLayout(soakMachine(n, backlogLimit));
+    return { blob: l.blob.size, hest: l.hest.length };
+  };
+  const one = size(1);
+  const two = size(2);
+  const ram = SparseGuestMemory.virt().regions[0]!;
+  const window = Number(ram.gpa + ram.size - DEFAULT_ALLOCATE_FROM);
+  const fits = (n: number) => {
+    const blob = one.blob + (n - 1) * (two.blob - one.blob);
+    const hest = one.hest + (n - 1) * (two.hest - one.hest);
+    return Math.ceil(blob / 64) * 64 + hest <= window;
+  };
+  let lo = 1;
+  let hi = 0xffff;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export function runSoak(options: SoakOptions): SoakSummary {
   const { errors, sources, seed } = options;
   if (!Number.isInteger(errors) || errors < 0)
     throw new RangeError(`errors must be a natural number, got ${errors}`);
   if (!Number.isInteger(sources) || sources < 1 || sources > 0xffff)
     throw new RangeError(`sources must be 1..65535, got ${sources}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff)
+    throw new RangeError(`seed must be 0..4294967295 (32 bits), got ${seed}`);
+  const sourceLimit = soakSourceLimit(options.backlogLimit ?? 16);
+  if (sources > sourceLimit)
+    throw new RangeError(
+      `sources must be at most ${sourceLimit}: the firmware's tables for more do not fit the virt machine's RAM above ${hx(DEFAULT_ALLOCATE_FROM)}, got ${sources}`,
+    );
+  const drainStepLimit = options.drainStepLimit ?? DEFAULT_DRAIN_STEP_LIMIT;
+  if (!Number.isSafeInteger(drainStepLimit) || drainStepLimit < 0)
+    throw new RangeError(`drainStepLimit must be a natural number, got ${drainStepLimit}`);
   const root = new Prng(seed);
   const pick = root.fork();
   const guestRng = root.fork();
@@ -278,7 +331,11 @@ export function runSoak(options: SoakOptions): SoakSummary {
     tick();
   }
   let guard = 0;
-  while ((engine.backlogSize > 0 || guest.pending > 0) && guard++ < 10_000_000) tick();
+  while ((engine.backlogSize > 0 || guest.pending > 0) && guard < drainStepLimit) {
+    tick();
+    guard++;
+  }
+  const drainStepLimitHit = engine.backlogSize > 0 || guest.pending > 0;
   for (let i = 0; i < errors; i++) if (seen[i] === 1) lost++;
   const stats = engine.stats();
   return {
@@ -296,6 +353,8 @@ export function runSoak(options: SoakOptions): SoakSummary {
     overflowReports: platform.overflowReports,
     maxBacklog: stats.sources.reduce((a, s) => Math.max(a, s.maxBacklog), 0),
     steps: step,
+    drainStepLimit,
+    drainStepLimitHit,
   };
 }
 
