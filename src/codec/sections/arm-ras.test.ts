@@ -148,6 +148,14 @@ describe('Arm RAS node section', () => {
     );
   });
 
+  test('a declared syndrome offset with no syndromes is kept and encodes back exactly', () => {
+    const b = new Uint8Array(80);
+    b[0] = 1;
+    const s = decodeArmRasSection(b);
+    assert.equal(s.emptySyndromeArrayOffset, 0);
+    assert.deepEqual(encodeArmRasSection(s), b);
+  });
+
   test('an auxiliary data size past the section is a LengthMismatch at the size field', () => {
     const c = corpusSections(ARM_RAS_SECTION_GUID)[0]!;
     const bad = c.body.slice();

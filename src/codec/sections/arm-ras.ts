@@ -90,6 +90,11 @@ export type ArmRasSection = {
   readonly ipType: Uint8Array;
   readonly userData: Uint8Array;
   readonly errorSyndromes: readonly ArmRasErrorRecord[];
+  /**
+   * Error Syndrome Array Offset as stored, present only when there are no syndromes and it is
+   * not 80 (an empty array has no place to check it against); otherwise computed (80).
+   */
+  readonly emptySyndromeArrayOffset?: number;
   /** Bytes between the syndrome array and the auxiliary data. */
   readonly gapBeforeAux?: Uint8Array;
   readonly auxData?: ArmRasAuxData;
@@ -193,7 +198,8 @@ export function readArmRasSection(r: ByteReader): ArmRasSection {
   const ipInstance = r.bytesCopy(16, 'IP instance');
   const ipType = r.bytesCopy(24, 'IP type');
   const userData = r.bytesCopy(16, 'user data');
-  if (synOffset !== ARM_RAS_NODE_SIZE) {
+  const keepOffset = count === 0 && synOffset !== ARM_RAS_NODE_SIZE;
+  if (synOffset !== ARM_RAS_NODE_SIZE && !keepOffset) {
     fail(
       r,
       'error syndrome array offset',
@@ -253,6 +259,7 @@ export function readArmRasSection(r: ByteReader): ArmRasSection {
     ipType,
     userData,
     errorSyndromes,
+    ...(keepOffset ? { emptySyndromeArrayOffset: synOffset } : {}),
     ...(gapBeforeAux === undefined ? {} : { gapBeforeAux }),
     ...(auxData === undefined ? {} : { auxData }),
   };
@@ -296,7 +303,18 @@ export function writeArmRasSection(w: ByteWriter, s: ArmRasSection): void {
   w.u32(s.componentType, 'component type');
   w.u16(s.errorSyndromes.length, 'error syndrome array entry count');
   w.u16(s.reserved, 'reserved');
-  w.u16(ARM_RAS_NODE_SIZE, 'error syndrome array offset');
+  if (s.emptySyndromeArrayOffset !== undefined && s.errorSyndromes.length > 0) {
+    throw new CodecError(
+      `Cannot encode ${w.structure}: emptySyndromeArrayOffset is only for a section without syndromes`,
+      {
+        code: CodecErrorCode.Invalid,
+        structure: w.structure,
+        field: 'emptySyndromeArrayOffset',
+        offset: w.offset,
+      },
+    );
+  }
+  w.u16(s.emptySyndromeArrayOffset ?? ARM_RAS_NODE_SIZE, 'error syndrome array offset');
   w.u16(auxOffset, 'auxiliary data offset');
   w.u8(s.ipInstanceFormat, 'IP instance format');
   w.u8(s.ipTypeFormat, 'IP type format');

@@ -79,13 +79,17 @@ describe('NVIDIA event section', () => {
     );
   });
 
-  test('an info size below 3 is a LengthMismatch at offset 0x22', () => {
+  test('an info size below 3 is kept as shortInfoSize and encodes back exactly', () => {
     const b = new Uint8Array(40);
     b[34] = 2;
+    const s = decodeNvidiaEventSection(b);
+    assert.equal(s.shortInfoSize, 2);
+    assert.equal(s.info.length, 0);
+    assert.deepEqual(encodeNvidiaEventSection(s), b);
     assert.throws(
-      () => decodeNvidiaEventSection(b),
+      () => encodeNvidiaEventSection({ ...s, shortInfoSize: 3 }),
       (e: unknown) =>
-        e instanceof CodecError && e.code === CodecErrorCode.LengthMismatch && e.offset === 0x22,
+        e instanceof CodecError && e.code === CodecErrorCode.Invalid && e.offset === 0x22,
     );
   });
 

@@ -48,6 +48,8 @@ export type NvidiaEventSection = {
   readonly infoVersion: number;
   /** The device-specific event info (Info Size − 3 bytes). */
   readonly info: Uint8Array;
+  /** Info Size as stored, present only when it is below 3 (then `info` is empty); else computed. */
+  readonly shortInfoSize?: number;
   readonly contexts: readonly NvidiaEventContext[];
   readonly trailing?: Uint8Array;
 };
@@ -65,12 +67,10 @@ export function readNvidiaEventSection(r: ByteReader): NvidiaEventSection {
   const eventLinkId = r.u64('event link id');
   const signature = r.bytesCopy(16, 'signature');
   const infoVersion = r.u16('info version');
-  const sizeAt = r.offset;
   const infoSize = r.u8('info size');
-  if (infoSize < NVIDIA_EVENT_INFO_HEADER_SIZE) {
-    r.lengthMismatch('info size', `${infoSize} is smaller than the 3-byte info header`, sizeAt);
-  }
-  const info = r.bytesCopy(infoSize - NVIDIA_EVENT_INFO_HEADER_SIZE, 'event info');
+  // An Info Size below 3 cannot cover its own header: no device info, the value is kept.
+  const short = infoSize < NVIDIA_EVENT_INFO_HEADER_SIZE;
+  const info = r.bytesCopy(short ? 0 : infoSize - NVIDIA_EVENT_INFO_HEADER_SIZE, 'event info');
   const contexts: NvidiaEventContext[] = [];
   for (let i = 0; i < count; i++) {
     const p = `context ${i}`;
@@ -111,6 +111,7 @@ export function readNvidiaEventSection(r: ByteReader): NvidiaEventSection {
     signature,
     infoVersion,
     info,
+    ...(short ? { shortInfoSize: infoSize } : {}),
     contexts,
   };
   return r.remaining === 0 ? s : { ...s, trailing: r.rest('trailing bytes') };
@@ -138,7 +139,18 @@ export function writeNvidiaEventSection(w: ByteWriter, s: NvidiaEventSection): v
   w.u64(s.eventLinkId, 'event link id');
   w.bytes(s.signature, 'signature', 16);
   w.u16(s.infoVersion, 'info version');
-  w.u8(NVIDIA_EVENT_INFO_HEADER_SIZE + s.info.length, 'info size');
+  if (s.shortInfoSize !== undefined && (s.shortInfoSize >= 3 || s.info.length > 0)) {
+    throw new CodecError(
+      `Cannot encode ${w.structure}: shortInfoSize must be below 3 and go with empty info`,
+      {
+        code: CodecErrorCode.Invalid,
+        structure: w.structure,
+        field: 'shortInfoSize',
+        offset: w.offset,
+      },
+    );
+  }
+  w.u8(s.shortInfoSize ?? NVIDIA_EVENT_INFO_HEADER_SIZE + s.info.length, 'info size');
   w.bytes(s.info, 'event info');
   s.contexts.forEach((c, i) => {
     const p = `context ${i}`;

@@ -83,6 +83,8 @@ export function readPciComponentErrorSection(r: ByteReader): PciComponentErrorSe
 }
 
 export function writePciComponentErrorSection(w: ByteWriter, s: PciComponentErrorSection): void {
+  // The counts are written first (the writer names a missing one), then checked against the list.
+  writeLayout(w, PCI_COMPONENT_LAYOUT, s);
   const count = s.memoryNumber + s.ioNumber;
   if (s.registerPairs.length !== count) {
     throw new CodecError(
@@ -91,11 +93,10 @@ export function writePciComponentErrorSection(w: ByteWriter, s: PciComponentErro
         code: CodecErrorCode.LengthMismatch,
         structure: w.structure,
         field: 'register data pairs',
-        offset: w.offset + PCI_COMPONENT_HEADER_SIZE,
+        offset: w.offset,
       },
     );
   }
-  writeLayout(w, PCI_COMPONENT_LAYOUT, s);
   s.registerPairs.forEach((p, i) => {
     w.u64(p.address, `register pair ${i} address`);
     w.u64(p.value, `register pair ${i} value`);

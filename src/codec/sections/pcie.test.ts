@@ -66,8 +66,41 @@ describe('PCI Express Error section', () => {
     assert.deepEqual(s.deviceId.classCode, new Uint8Array([2, 8, 1]));
     assert.equal(s.deviceId.bus, 1);
     assert.equal(s.versionMajor, 2);
-    assert.equal(s.aerInfo.length, 96);
-    assert.equal(s.capability.length, 60);
+  });
+
+  test('the capability structure and AER image decode to register fields at their spec offsets', () => {
+    const b = nvmeBody();
+    const dv = new DataView(b.buffer);
+    // Capability structure at 52 (PCIe Base §7.5.3): cap id 0x10, next 0x48, capabilities 0x0002
+    // (version 2, endpoint), device control at +8, link status at +18, slot status 2 at +58.
+    b[52] = 0x10;
+    b[53] = 0x48;
+    dv.setUint16(54, 0x0002, true);
+    dv.setUint16(60, 0x2910, true);
+    dv.setUint16(70, 0x1043, true);
+    dv.setUint16(110, 0xbeef, true);
+    // AER: capability header 0x14820001, TLP prefix log 3 at +68, last reserved byte at +95.
+    dv.setUint32(112, 0x14820001, true);
+    dv.setUint16(112 + 52, 0x0100, true);
+    dv.setUint32(112 + 68, 0xcafef00d, true);
+    b[112 + 95] = 0x5a;
+    const s = decodePcieErrorSection(b);
+    assert.equal(s.capability.capabilityId, 0x10);
+    assert.equal(s.capability.nextCapabilityPointer, 0x48);
+    assert.equal(s.capability.pcieCapabilities, 0x0002);
+    assert.equal(s.capability.deviceControl, 0x2910);
+    assert.equal(s.capability.linkStatus, 0x1043);
+    assert.equal(s.capability.slotStatus2, 0xbeef);
+    assert.equal(s.aerInfo.capabilityHeader, 0x14820001);
+    assert.equal(s.aerInfo.uncorrectableErrorMask, 0x00100000);
+    assert.equal(s.aerInfo.uncorrectableErrorSeverity, 0x004f6030);
+    assert.equal(s.aerInfo.correctableErrorStatus, 0x00000001);
+    assert.equal(s.aerInfo.headerLog0, 0x40008001);
+    assert.equal(s.aerInfo.headerLog1, 0x00000a0f);
+    assert.equal(s.aerInfo.correctableErrorSourceId, 0x0100);
+    assert.equal(s.aerInfo.tlpPrefixLog3, 0xcafef00d);
+    assert.equal(s.aerInfo.reserved[23], 0x5a);
+    assert.deepEqual(encodePcieErrorSection(s), b);
   });
 
   test('6.1 prints the AER lines only when the section severity has bit 0 set', () => {
@@ -131,11 +164,25 @@ describe('PCI Express Error section', () => {
     );
   });
 
-  test('encodePcieErrorSection() throws LengthMismatch at offset 112 for a short AER image', () => {
+  test('encodePcieErrorSection() throws LengthMismatch at offset 184 for a short AER reserved block', () => {
+    const s = pcieErrorSection();
     assert.throws(
-      () => encodePcieErrorSection(pcieErrorSection({ aerInfo: new Uint8Array(56) })),
+      () =>
+        encodePcieErrorSection({ ...s, aerInfo: { ...s.aerInfo, reserved: new Uint8Array(20) } }),
       (e: unknown) =>
-        e instanceof CodecError && e.code === CodecErrorCode.LengthMismatch && e.offset === 112,
+        e instanceof CodecError && e.code === CodecErrorCode.LengthMismatch && e.offset === 184,
+    );
+  });
+
+  test('encodePcieErrorSection() throws OutOfRange naming a capability register too wide for it', () => {
+    const s = pcieErrorSection();
+    assert.throws(
+      () => encodePcieErrorSection({ ...s, capability: { ...s.capability, linkStatus: 0x10000 } }),
+      (e: unknown) =>
+        e instanceof CodecError &&
+        e.code === CodecErrorCode.OutOfRange &&
+        e.field === 'link status' &&
+        e.offset === 70,
     );
   });
 });

@@ -1,8 +1,10 @@
 // PCI Express Error section (UEFI 2.10 Appendix N.2.7; Linux `struct cper_sec_pcie`, 208 bytes).
 // GUID D995E954-BBC1-430F-AD91-B44DCB3C6F35. Layout: formats.md §10. The PCIe capability
-// structure (60 bytes) and the AER extended capability image (96 bytes) are kept as bytes; the
-// AER registers Linux prints are read from the image (`struct aer_capability_regs` offsets).
-// Bytes after the 208-byte structure are kept in `trailing`.
+// structure (60 bytes, PCI Express Base 6.0 §7.5.3: the registers from the Capability ID to Slot
+// Status 2) and the AER extended capability image (96 bytes, §7.8.4: header, status, mask and
+// severity registers, header log, root error registers, error source ids, TLP prefix log) are
+// decoded as register fields; the AER registers Linux prints are read from them (`struct
+// aer_capability_regs` offsets). Bytes after the 208-byte structure are kept in `trailing`.
 
 import { kernelBehaviour } from '../lint-status-block.js';
 import { ByteReader } from '../reader.js';
@@ -13,6 +15,7 @@ import {
   type SectionPrintContext,
 } from '../section.js';
 import { ByteWriter } from '../writer.js';
+import { type LayoutValue, readLayout, writeLayout, zeroLayout } from './layout.js';
 
 export const PCIE_SECTION_GUID = 'd995e954-bbc1-430f-ad91-b44dcb3c6f35';
 export const PCIE_SECTION_SIZE = 208;
@@ -59,6 +62,64 @@ export interface PcieDeviceId {
   readonly reserved: number;
 }
 
+/** PCI Express Capability Structure registers (PCIe Base 6.0 §7.5.3), 60 bytes. */
+export const PCIE_CAPABILITY_LAYOUT = [
+  ['capabilityId', 'u8', 'capability id'],
+  ['nextCapabilityPointer', 'u8', 'next capability pointer'],
+  ['pcieCapabilities', 'u16', 'PCI Express capabilities register'],
+  ['deviceCapabilities', 'u32', 'device capabilities'],
+  ['deviceControl', 'u16', 'device control'],
+  ['deviceStatus', 'u16', 'device status'],
+  ['linkCapabilities', 'u32', 'link capabilities'],
+  ['linkControl', 'u16', 'link control'],
+  ['linkStatus', 'u16', 'link status'],
+  ['slotCapabilities', 'u32', 'slot capabilities'],
+  ['slotControl', 'u16', 'slot control'],
+  ['slotStatus', 'u16', 'slot status'],
+  ['rootControl', 'u16', 'root control'],
+  ['rootCapabilities', 'u16', 'root capabilities'],
+  ['rootStatus', 'u32', 'root status'],
+  ['deviceCapabilities2', 'u32', 'device capabilities 2'],
+  ['deviceControl2', 'u16', 'device control 2'],
+  ['deviceStatus2', 'u16', 'device status 2'],
+  ['linkCapabilities2', 'u32', 'link capabilities 2'],
+  ['linkControl2', 'u16', 'link control 2'],
+  ['linkStatus2', 'u16', 'link status 2'],
+  ['slotCapabilities2', 'u32', 'slot capabilities 2'],
+  ['slotControl2', 'u16', 'slot control 2'],
+  ['slotStatus2', 'u16', 'slot status 2'],
+] as const;
+export type PcieCapability = LayoutValue<typeof PCIE_CAPABILITY_LAYOUT>;
+
+/**
+ * AER Extended Capability registers from offset 0 (PCIe Base 6.0 §7.8.4; Linux `struct
+ * aer_capability_regs`), 96 bytes: the last 24 are not defined by the non-Flit layout (Flit mode
+ * reuses the prefix log and them as header log DWORDs 4–13) and are kept as bytes.
+ */
+export const PCIE_AER_LAYOUT = [
+  ['capabilityHeader', 'u32', 'AER capability header'],
+  ['uncorrectableErrorStatus', 'u32', 'uncorrectable error status'],
+  ['uncorrectableErrorMask', 'u32', 'uncorrectable error mask'],
+  ['uncorrectableErrorSeverity', 'u32', 'uncorrectable error severity'],
+  ['correctableErrorStatus', 'u32', 'correctable error status'],
+  ['correctableErrorMask', 'u32', 'correctable error mask'],
+  ['capabilitiesControl', 'u32', 'advanced error capabilities and control'],
+  ['headerLog0', 'u32', 'header log 0'],
+  ['headerLog1', 'u32', 'header log 1'],
+  ['headerLog2', 'u32', 'header log 2'],
+  ['headerLog3', 'u32', 'header log 3'],
+  ['rootErrorCommand', 'u32', 'root error command'],
+  ['rootErrorStatus', 'u32', 'root error status'],
+  ['correctableErrorSourceId', 'u16', 'correctable error source id'],
+  ['uncorrectableErrorSourceId', 'u16', 'uncorrectable error source id'],
+  ['tlpPrefixLog0', 'u32', 'TLP prefix log 0'],
+  ['tlpPrefixLog1', 'u32', 'TLP prefix log 1'],
+  ['tlpPrefixLog2', 'u32', 'TLP prefix log 2'],
+  ['tlpPrefixLog3', 'u32', 'TLP prefix log 3'],
+  ['reserved', { bytes: 24 }, 'AER reserved'],
+] as const;
+export type PcieAerInfo = LayoutValue<typeof PCIE_AER_LAYOUT>;
+
 export type PcieErrorSection = {
   readonly kind: 'pcie';
   readonly validationBits: bigint;
@@ -78,9 +139,9 @@ export type PcieErrorSection = {
   readonly bridgeSecondaryStatus: number;
   readonly bridgeControl: number;
   /** PCIe Capability Structure, 60 bytes. */
-  readonly capability: Uint8Array;
-  /** AER Extended Capability register image from offset 0, 96 bytes. */
-  readonly aerInfo: Uint8Array;
+  readonly capability: PcieCapability;
+  /** AER Extended Capability registers from offset 0, 96 bytes. */
+  readonly aerInfo: PcieAerInfo;
   readonly trailing?: Uint8Array;
 };
 
@@ -114,8 +175,8 @@ export function readPcieErrorSection(r: ByteReader): PcieErrorSection {
     serialNumberUpper: r.u32('serial number upper'),
     bridgeSecondaryStatus: r.u16('bridge secondary status'),
     bridgeControl: r.u16('bridge control'),
-    capability: r.bytesCopy(PCIE_CAPABILITY_SIZE, 'capability structure'),
-    aerInfo: r.bytesCopy(PCIE_AER_INFO_SIZE, 'AER info'),
+    capability: readLayout(r, PCIE_CAPABILITY_LAYOUT),
+    aerInfo: readLayout(r, PCIE_AER_LAYOUT),
   };
   return r.remaining === 0 ? s : { ...s, trailing: r.rest('trailing bytes') };
 }
@@ -144,8 +205,8 @@ export function writePcieErrorSection(w: ByteWriter, s: PcieErrorSection): void 
   w.u32(s.serialNumberUpper, 'serial number upper');
   w.u16(s.bridgeSecondaryStatus, 'bridge secondary status');
   w.u16(s.bridgeControl, 'bridge control');
-  w.bytes(s.capability, 'capability structure', PCIE_CAPABILITY_SIZE);
-  w.bytes(s.aerInfo, 'AER info', PCIE_AER_INFO_SIZE);
+  writeLayout(w, PCIE_CAPABILITY_LAYOUT, s.capability);
+  writeLayout(w, PCIE_AER_LAYOUT, s.aerInfo);
   if (s.trailing !== undefined) w.bytes(s.trailing, 'trailing bytes');
 }
 
@@ -187,8 +248,8 @@ export function pcieErrorSection(fields: Partial<PcieErrorSection> = {}): PcieEr
     serialNumberUpper: 0,
     bridgeSecondaryStatus: 0,
     bridgeControl: 0,
-    capability: new Uint8Array(PCIE_CAPABILITY_SIZE),
-    aerInfo: new Uint8Array(PCIE_AER_INFO_SIZE),
+    capability: zeroLayout(PCIE_CAPABILITY_LAYOUT),
+    aerInfo: zeroLayout(PCIE_AER_LAYOUT),
     ...fields,
   };
 }
@@ -209,6 +270,25 @@ export interface PcieAerRegisters {
   readonly uncorErrSource: number;
 }
 
+/** The registers Linux prints, from the decoded AER fields. */
+export function pcieAerFromFields(a: PcieAerInfo): PcieAerRegisters {
+  return {
+    header: a.capabilityHeader,
+    uncorStatus: a.uncorrectableErrorStatus,
+    uncorMask: a.uncorrectableErrorMask,
+    uncorSeverity: a.uncorrectableErrorSeverity,
+    corStatus: a.correctableErrorStatus,
+    corMask: a.correctableErrorMask,
+    capControl: a.capabilitiesControl,
+    headerLog: [a.headerLog0, a.headerLog1, a.headerLog2, a.headerLog3],
+    rootCommand: a.rootErrorCommand,
+    rootStatus: a.rootErrorStatus,
+    corErrSource: a.correctableErrorSourceId,
+    uncorErrSource: a.uncorrectableErrorSourceId,
+  };
+}
+
+/** The same registers from a 96-byte AER image. */
 export function pcieAerRegisters(aerInfo: Uint8Array): PcieAerRegisters {
   const r = new ByteReader(aerInfo, 'AER capability registers');
   return {
@@ -299,7 +379,7 @@ export function printPcieErrorSectionLinux(
   const newer = kernelBehaviour(ctx.options.kernel).pcieCorrectableAer;
   const severity = (ctx.options as PcieLinuxFormatOptions).sectionSeverity ?? 0;
   if (has(PcieValid.AerInfo) && (newer || (severity & 1) !== 0)) {
-    const aer = pcieAerRegisters(s.aerInfo);
+    const aer = pcieAerFromFields(s.aerInfo);
     if (newer) {
       out.push(
         `${pfx}aer_cor_status: 0x${x(aer.corStatus, 8)}, aer_cor_mask: 0x${x(aer.corMask, 8)}`,
