@@ -119,18 +119,21 @@ describe('the vras page in headless Chromium', () => {
     const bytes = readFileSync(file);
     await paste(page, bytes.toString('hex').replace(/(.{32})/g, '$1\n'));
     await checkAgainstCli(page, file, 15);
-    // Linux lines: the real kernel's capture (source 3, record {21}) up to counter and source id.
-    const shown = (await page.$eval('pre.linux', (e) => e.textContent ?? '')).split('\n');
+    // What the guest prints: with the capture's source (polled, id 3) the real kernel's lines, up
+    // to the {N} counter; with the default SEA source what vras decode --format linux prints.
+    const linux = async () =>
+      (await page.$eval('pre.linux', (e) => e.textContent ?? '')).split('\n');
+    const sea = vras(['decode', file, '--format', 'linux']).stdout.replace(/\n$/, '').split('\n');
+    assert.deepEqual(await linux(), sea);
+    await page.selectOption('select[name=notify]', 'polled');
+    await page.fill('input[name=sourceId]', '3');
     const real = readFileSync(join(CORPUS, '05-memory-s1.linux61.txt'), 'utf8')
       .trimEnd()
       .split('\n');
     // The capture's lines are stored without trailing spaces.
-    const canon = (l: string) =>
-      l
-        .trimEnd()
-        .replace(/^\{\d+\}/, '{N}')
-        .replace(/Source: \d+$/, 'Source: S');
-    assert.deepEqual(shown.map(canon), real.map(canon));
+    const canon = (l: string) => l.trimEnd().replace(/^\{\d+\}/, '{N}');
+    assert.deepEqual((await linux()).map(canon), real.map(canon));
+    assert.match(page.url(), /n=polled/);
     // Hovering a field highlights exactly its bytes; hovering a byte highlights its field.
     const pa = (await rows(page)).find((r) => r.field === 'physical address')!;
     await page.hover(`.fields tr[data-offset="${pa.offset}"]`);
@@ -191,6 +194,35 @@ describe('the vras page in headless Chromium', () => {
     await paste(page, JSON.stringify(entry, null, 1));
     assert.match((await page.textContent('.status')) ?? '', /Redfish LogEntry/);
     await checkAgainstCli(page, file, 3);
+    // A LogEntryCollection with a CPERSection member (descriptor + body, libcper's single-section
+    // form): the second record decodes as vras decode decodes those bytes.
+    const mem = readFileSync(join(CORPUS, '05-memory-s1.cper'));
+    const off = mem.readUInt32LE(128);
+    const swd = Buffer.concat([
+      mem.subarray(128, 200),
+      mem.subarray(off, off + mem.readUInt32LE(132)),
+    ]);
+    const swdFile = join(tmpdir(), `vras-web-swd-${process.pid}.bin`);
+    writeFileSync(swdFile, swd);
+    await page.fill(
+      '#input',
+      JSON.stringify({
+        Members: [
+          entry,
+          {
+            ...entry,
+            Id: '8',
+            DiagnosticDataType: 'CPERSection',
+            DiagnosticData: swd.toString('base64'),
+          },
+        ],
+      }),
+    );
+    await page.waitForSelector('table.records tbody tr[data-index="1"]');
+    await page.click('table.records tbody tr[data-index="1"]');
+    await page.waitForSelector('.record [data-kind="section-with-descriptor"]');
+    const cli = cliJson(swdFile);
+    assert.deepEqual(JSON.parse(await page.$eval('pre.json', (e) => e.textContent ?? '')), cli);
     await context.close();
   });
 

@@ -11,26 +11,33 @@ import {
   type CperTimestamp,
   cperRecordToStatusBlock,
   cperSeverityName,
-  type DetectedKind,
+  DEFAULT_SOURCE,
   decodeCperRecord,
   decodeGhesStatusBlock,
   decodeHest,
   decodeSectionBody,
-  detectStructure,
+  decodeSectionWithDescriptor,
+  detectInput,
+  encodeGhesStatusBlock,
   formatCperTimestampLinux,
-  formatLinux,
   type GhesStatusBlock,
   guidName,
   hex,
+  type InputKind,
   type KernelVersion,
   type LintFinding,
   type LintInputReport,
   lintHest,
   lintInput,
+  linuxVerdict,
+  meaningsForBareSection,
   readCperRecord,
   readGhesStatusBlock,
   readHest,
+  readSectionWithDescriptor,
+  type StatusBlockContext,
   sectionBlockForLint,
+  sectionWithDescriptorToStatusBlock,
   type TableRow,
   toJson,
 } from '../../codec/index.js';
@@ -39,6 +46,12 @@ export const KERNELS: readonly KernelVersion[] = ['6.1', '6.12', '7.3'];
 
 export interface DecodeOptions {
   readonly kernel?: KernelVersion;
+  /** The HEST notification type of the source that posts the record (default 8, SEA). */
+  readonly notificationType?: number;
+  /** The source id in the Linux lines (default 0). */
+  readonly sourceId?: number;
+  /** What the container says the bytes are (Redfish `DiagnosticDataType`). */
+  readonly as?: InputKind;
   /** A bare section's kind or GUID (Redfish CPERSection, or the user's choice). */
   readonly section?: string;
 }
@@ -60,7 +73,7 @@ export interface RecordSummary {
 }
 
 export interface DecodedRecord {
-  readonly kind: DetectedKind;
+  readonly kind: InputKind;
   /** Why detection chose the kind. */
   readonly reasons: readonly string[];
   readonly structure: string;
@@ -69,6 +82,7 @@ export interface DecodedRecord {
   readonly problem?: DecodeProblem;
   /** The vras/v1 document `vras decode --format json` prints, when the bytes decode. */
   readonly json?: string;
+  /** What the guest prints, in the kernel's order (`vras decode --format linux`). */
   readonly linux?: readonly string[];
   readonly linuxProblem?: string;
   readonly lint: LintInputReport;
@@ -80,6 +94,7 @@ const STRUCTURE: Readonly<Record<string, string>> = {
   'ghes-status-block': 'GHES status block',
   'cper-record': 'CPER record',
   section: 'section',
+  'section-with-descriptor': 'section with its descriptor',
   unknown: 'unknown',
 };
 
@@ -144,7 +159,7 @@ export function verdictText(report: LintInputReport): {
   return { text: parts.join(', '), tone: worst === undefined ? 'ok' : 'warn' };
 }
 
-function summaryOf(kind: DetectedKind, value: unknown, report: LintInputReport): RecordSummary {
+function summaryOf(kind: InputKind, value: unknown, report: LintInputReport): RecordSummary {
   const v = verdictText(report);
   let time = '';
   let severity = '';
@@ -164,7 +179,7 @@ function summaryOf(kind: DetectedKind, value: unknown, report: LintInputReport):
     time = timeText(r.timestamp);
     for (const s of r.sections)
       sections.push({ type: s.sectionType, body: s.body as Record<string, unknown> });
-  } else if (kind === 'section' && value !== undefined) {
+  } else if ((kind === 'section' || kind === 'section-with-descriptor') && value !== undefined) {
     const s = value as { type: string; body: Record<string, unknown> };
     sections.push(s);
   } else if (kind === 'hest') {
@@ -187,29 +202,49 @@ function summaryOf(kind: DetectedKind, value: unknown, report: LintInputReport):
   return { time, severity, sectionType, address, verdict: v.text, tone: v.tone };
 }
 
+/** The source that posts the record, as `vras decode --format linux` takes it. */
+function sourceOf(options: DecodeOptions): StatusBlockContext {
+  return {
+    ...DEFAULT_SOURCE,
+    ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+    ...(options.notificationType === undefined
+      ? {}
+      : { notificationType: options.notificationType }),
+    ...(options.sourceId === undefined ? {} : { sourceId: options.sourceId }),
+  };
+}
+
 /** Decodes one record for the page. Never throws. */
 export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): DecodedRecord {
-  const detection = detectStructure(
-    bytes,
-    options.section === undefined ? {} : { section: options.section },
-  );
+  const hint = options.section === undefined ? {} : { section: options.section };
+  const detection =
+    options.as === undefined || options.as === 'section'
+      ? detectInput(bytes, hint)
+      : { kind: options.as, reasons: [`taken as ${options.as} (the container says so)`] };
   const kind = detection.kind;
-  const lint = lintInput(bytes, {
-    ...(options.section === undefined ? {} : { section: options.section }),
-    ...(options.kernel === undefined ? {} : { source: { kernel: options.kernel } }),
-    lintHest,
-  });
-  const linuxOptions = {
-    sourceId: 0,
-    seq: 1,
-    ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
-  };
+  const source = sourceOf(options);
+  const lint: LintInputReport =
+    kind === 'section-with-descriptor' || kind === 'unknown'
+      ? {
+          kind: 'unknown',
+          detection: { kind: 'unknown', reasons: detection.reasons },
+          findings: [],
+        }
+      : lintInput(bytes, { as: kind, ...hint, source, lintHest });
   const base = { kind, reasons: detection.reasons, structure: STRUCTURE[kind] ?? kind, lint };
-  const linuxOf = (block: () => GhesStatusBlock) => {
+  // The kernel's whole output for the block the record becomes (`vras decode --format linux`);
+  // a block converted from a record or section gets a source block long enough to hold it.
+  const linuxOf = (block: () => Uint8Array, fit: boolean) => {
     const b = attempt(block);
     if ('problem' in b) return { linuxProblem: b.problem.message };
-    const lines = attempt(() => formatLinux(b.value, linuxOptions));
-    return 'problem' in lines ? { linuxProblem: lines.problem.message } : { linux: lines.value };
+    const ctx = fit
+      ? { ...source, errorBlockLength: Math.max(source.errorBlockLength, b.value.length) }
+      : source;
+    const v = attempt(() => linuxVerdict(b.value, ctx, { seq: 1 }));
+    if ('problem' in v) return { linuxProblem: v.problem.message };
+    if (v.value.printError !== undefined)
+      return { linuxProblem: v.value.printError.message, linux: v.value.lines };
+    return { linux: v.value.lines, verdictAcceptance: v.value.acceptance };
   };
   switch (kind) {
     case 'hest': {
@@ -230,6 +265,7 @@ export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): De
       });
       const full = attempt(() => decodeGhesStatusBlock(bytes));
       const value = 'value' in full ? full.value : undefined;
+      const { verdictAcceptance: _a, ...linux } = linuxOf(() => bytes, false);
       return {
         ...base,
         rows: a.rows,
@@ -239,9 +275,7 @@ export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): De
             : {}
           : { problem: problemOf(a.error) }),
         ...(value === undefined ? {} : { json: toJson('ghes-status-block', value) }),
-        ...(value === undefined
-          ? { linuxProblem: 'the block does not decode' }
-          : linuxOf(() => value)),
+        ...linux,
         summary: summaryOf(kind, value, lint),
       };
     }
@@ -252,6 +286,10 @@ export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): De
       });
       const full = attempt(() => decodeCperRecord(bytes));
       const value = 'value' in full ? full.value : undefined;
+      const { verdictAcceptance: _a, ...linux } =
+        value === undefined
+          ? { linuxProblem: 'the record does not decode', verdictAcceptance: undefined }
+          : linuxOf(() => encodeGhesStatusBlock(cperRecordToStatusBlock(value)), true);
       return {
         ...base,
         rows: a.rows,
@@ -261,33 +299,77 @@ export function decodeRecord(bytes: Uint8Array, options: DecodeOptions = {}): De
             : {}
           : { problem: problemOf(a.error) }),
         ...(value === undefined ? {} : { json: toJson('cper-record', value) }),
-        ...(value === undefined
-          ? { linuxProblem: 'the record does not decode' }
-          : linuxOf(() => cperRecordToStatusBlock(value))),
+        ...linux,
         summary: summaryOf(kind, value, lint),
+      };
+    }
+    case 'section-with-descriptor': {
+      const a = annotate(bytes, readSectionWithDescriptor, {
+        structure: 'section descriptor',
+        meanings: CODEC_MEANINGS,
+      });
+      const full = attempt(() => decodeSectionWithDescriptor(bytes));
+      const value = 'value' in full ? full.value : undefined;
+      const { verdictAcceptance, ...linux } =
+        value === undefined
+          ? { linuxProblem: 'the section does not decode', verdictAcceptance: undefined }
+          : linuxOf(() => encodeGhesStatusBlock(sectionWithDescriptorToStatusBlock(value)), true);
+      // lintInput does not take this form: the verdict's acceptance stands in, without offsets
+      // (they are offsets in the converted block, not in these bytes).
+      const findings = (verdictAcceptance?.findings ?? []).map(({ offset: _o, ...f }) => f);
+      const lintHere: LintInputReport = {
+        kind: 'unknown',
+        detection: { kind: 'unknown', reasons: detection.reasons },
+        findings,
+        ...(verdictAcceptance === undefined
+          ? {}
+          : { acceptance: { ...verdictAcceptance, findings } }),
+      };
+      const v = value as { sectionType?: string; body?: Record<string, unknown> } | undefined;
+      return {
+        ...base,
+        lint: lintHere,
+        rows: a.rows,
+        ...(a.error === undefined
+          ? 'problem' in full
+            ? { problem: full.problem }
+            : {}
+          : { problem: problemOf(a.error) }),
+        ...(value === undefined ? {} : { json: toJson('section-with-descriptor', value) }),
+        ...linux,
+        summary: summaryOf(
+          kind,
+          v?.sectionType === undefined ? undefined : { type: v.sectionType, body: v.body ?? {} },
+          lintHere,
+        ),
       };
     }
     case 'section': {
       const guid = detection.sectionGuid!;
-      const structure = `section ${detection.sectionKind ?? guid}`;
+      const structure = `section ${guid}`;
       const a = annotate(bytes, (r) => decodeSectionBody(guid, r), {
         structure,
-        meanings: CODEC_MEANINGS,
+        meanings: meaningsForBareSection(structure, guid),
       });
       const full = attempt(() =>
         decodeSectionBody(guid, new ByteReader(bytes, 'section', 0, bytes.length)),
       );
       const value =
         'value' in full ? { type: guid, body: full.value as Record<string, unknown> } : undefined;
+      const { verdictAcceptance: _a, ...linux } = linuxOf(() => {
+        const block = sectionBlockForLint(bytes, guid);
+        decodeGhesStatusBlock(block);
+        return block;
+      }, true);
       return {
         ...base,
-        structure,
+        structure: `section ${detection.sectionKind ?? guid}`,
         rows: a.rows,
         ...(a.error === undefined ? {} : { problem: problemOf(a.error) }),
         ...(value === undefined
           ? {}
           : { json: toJson('section', { sectionType: guid, body: value.body }) }),
-        ...linuxOf(() => decodeGhesStatusBlock(sectionBlockForLint(bytes, guid))),
+        ...linux,
         summary: summaryOf(kind, value, lint),
       };
     }

@@ -11,9 +11,13 @@ import {
   CodecError,
   detectStructure,
   hexToBytes,
+  type InputKind,
+  isRedfishCollection,
+  isRedfishLogEntry,
+  type JsonRecord,
+  jsonRecords,
   readCperRecord,
 } from '../../codec/index.js';
-import { redfishRecords } from './redfish.js';
 
 export type InputEncoding = 'raw' | 'hex' | 'base64';
 
@@ -22,9 +26,9 @@ export interface InputRecord {
   readonly origin: string;
   readonly bytes: Uint8Array;
   /** How the text was read (raw for a binary file). */
-  readonly encoding: InputEncoding | 'redfish';
-  /** A section type GUID given beside the bytes (Redfish `CPERSection`). */
-  readonly sectionHint?: string;
+  readonly encoding: InputEncoding | 'json';
+  /** What the container says the bytes are (Redfish `DiagnosticDataType` CPER / CPERSection). */
+  readonly as?: InputKind;
 }
 
 export interface InputProblem {
@@ -78,18 +82,43 @@ function textBytes(
   }
 }
 
-function parseJson(text: string): ParsedInput | undefined {
+/** Records and problems from the codec's JSON reader (Redfish LogEntry, collection, JSONL). */
+function fromJsonRecords(
+  found: readonly JsonRecord[],
+  records: InputRecord[],
+  problems: InputProblem[],
+): void {
+  for (const r of found) {
+    const origin = r.path === '' ? 'LogEntry' : r.path;
+    if (r.bytes === undefined) {
+      problems.push({ origin, message: r.error ?? 'no record' });
+      continue;
+    }
+    records.push({
+      origin,
+      bytes: r.bytes,
+      encoding: 'json',
+      ...(r.as === undefined ? {} : { as: r.as }),
+    });
+  }
+}
+
+function parseJson(text: string): ParsedInput {
+  const records: InputRecord[] = [];
+  const problems: InputProblem[] = [];
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
+  } catch (whole) {
     // JSON Lines: one object per line.
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    const docs: unknown[] = [];
-    const problems: InputProblem[] = [];
+    const lines = text.split('\n');
+    let parsed = 0;
     lines.forEach((line, i) => {
+      if (line.trim() === '') return;
       try {
-        docs.push(JSON.parse(line));
+        const one = JSON.parse(line) as unknown;
+        parsed++;
+        fromJsonRecords(jsonRecords(one, {}, `line ${i + 1}`), records, problems);
       } catch (error) {
         problems.push({
           origin: `line ${i + 1}`,
@@ -97,24 +126,31 @@ function parseJson(text: string): ParsedInput | undefined {
         });
       }
     });
-    if (docs.length === 0) {
-      let message = 'Cannot parse the input as JSON';
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        message = `Cannot parse the input as JSON: ${describe(error)}`;
-      }
-      return { form: 'JSON', records: [], problems: [{ origin: 'input', message }] };
+    if (parsed === 0) {
+      return {
+        form: 'JSON',
+        records: [],
+        problems: [
+          { origin: 'input', message: `Cannot parse the input as JSON: ${describe(whole)}` },
+        ],
+      };
     }
-    const got = redfishRecords(docs);
-    return {
-      form: `JSON Lines (${lines.length} lines)`,
-      records: got.records,
-      problems: [...problems, ...got.problems],
-    };
+    return { form: `JSON Lines (${parsed} objects)`, records, problems };
   }
-  const got = redfishRecords(doc);
-  return { form: got.form, records: got.records, problems: got.problems };
+  fromJsonRecords(jsonRecords(doc), records, problems);
+  const o =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+      ? (doc as Record<string, unknown>)
+      : undefined;
+  const form =
+    o !== undefined && isRedfishCollection(o)
+      ? `Redfish LogEntryCollection (${(o.Members as unknown[]).length} members)`
+      : o !== undefined && isRedfishLogEntry(o)
+        ? 'Redfish LogEntry'
+        : Array.isArray(doc)
+          ? `JSON array (${doc.length} entries)`
+          : 'JSON';
+  return { form, records, problems };
 }
 
 /**
@@ -170,10 +206,7 @@ function splitRaw(bytes: Uint8Array): ParsedInput {
 export function parseTextInput(text: string): ParsedInput {
   const trimmed = text.trim();
   if (trimmed === '') return { form: 'empty', records: [], problems: [] };
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    const json = parseJson(trimmed);
-    if (json !== undefined) return json;
-  }
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parseJson(trimmed);
   const lines = trimmed
     .split('\n')
     .map((l) => l.trim())

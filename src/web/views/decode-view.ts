@@ -5,8 +5,22 @@
 
 import { type ComponentChild, h } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { bytesToHex, hex, type KernelVersion, type TableRow } from '../../codec/index.js';
-import { type DecodedRecord, decodeRecord, KERNELS, type RecordSummary } from '../model/decode.js';
+import {
+  bytesToHex,
+  HEST_NOTIFICATION_NAMES,
+  hex,
+  type KernelVersion,
+  parseHestNotificationType,
+  parseUnsignedText,
+  type TableRow,
+} from '../../codec/index.js';
+import {
+  type DecodedRecord,
+  type DecodeOptions,
+  decodeRecord,
+  KERNELS,
+  type RecordSummary,
+} from '../model/decode.js';
 import { bytesAsText, type ParsedInput, parseFileInput, parseTextInput } from '../model/input.js';
 import { SAMPLES } from '../samples.js';
 import { MAX_URL_INPUT, writeRoute } from '../url.js';
@@ -21,6 +35,24 @@ const COLUMNS: readonly [SortKey, string][] = [
   ['address', 'address'],
   ['verdict', 'verdict'],
 ];
+
+/** The source that posts the record (for the Linux lines and the verdict). */
+interface SourceSettings {
+  readonly kernel: KernelVersion;
+  /** A HEST notification name (sea, polled, gpio, …). */
+  readonly notify: string;
+  readonly sourceId: string;
+}
+
+function decodeOptions(s: SourceSettings): DecodeOptions {
+  const n = parseHestNotificationType(s.notify);
+  const id = parseUnsignedText('source id', s.sourceId, 16);
+  return {
+    kernel: s.kernel,
+    ...(n === undefined ? {} : { notificationType: n }),
+    ...(typeof id === 'bigint' ? { sourceId: Number(id) } : {}),
+  };
+}
 
 export function rowValue(v: TableRow['value']): string {
   if (v === undefined) return '';
@@ -165,8 +197,8 @@ function FieldTree(props: {
 function RecordDetail(props: {
   bytes: Uint8Array;
   d: DecodedRecord;
-  kernel: KernelVersion;
-  setKernel: (k: KernelVersion) => void;
+  source: SourceSettings;
+  setSource: (s: SourceSettings) => void;
   selected: number | undefined;
   setSelected: (o: number | undefined) => void;
 }): ComponentChild {
@@ -223,21 +255,52 @@ function RecordDetail(props: {
       }),
     ]),
     h('section', { class: 'panel' }, [
-      h('h3', null, [
-        'Linux lines ',
-        h('label', null, [
-          'kernel ',
+      h('h3', null, 'What the guest kernel prints'),
+      h('div', { class: 'row' }, [
+        h('label', { class: 'field' }, [
+          h('span', null, 'kernel'),
           h(
             'select',
             {
-              value: props.kernel,
-              'aria-label': 'kernel',
+              name: 'kernel',
+              value: props.source.kernel,
               onChange: (e: Event) =>
-                props.setKernel((e.target as HTMLSelectElement).value as KernelVersion),
+                props.setSource({
+                  ...props.source,
+                  kernel: (e.target as HTMLSelectElement).value as KernelVersion,
+                }),
             },
             KERNELS.map((k) => h('option', { value: k }, k)),
           ),
         ]),
+        h('label', { class: 'field' }, [
+          h('span', null, 'source notification'),
+          h(
+            'select',
+            {
+              name: 'notify',
+              value: props.source.notify,
+              onChange: (e: Event) =>
+                props.setSource({ ...props.source, notify: (e.target as HTMLSelectElement).value }),
+            },
+            HEST_NOTIFICATION_NAMES.map((n) => h('option', { value: n }, n)),
+          ),
+        ]),
+        h('label', { class: 'field' }, [
+          h('span', null, 'source id'),
+          h('input', {
+            name: 'sourceId',
+            value: props.source.sourceId,
+            style: { width: '5em', minWidth: '5em' },
+            onInput: (e: Event) =>
+              props.setSource({ ...props.source, sourceId: (e.target as HTMLInputElement).value }),
+          }),
+        ]),
+        h(
+          'span',
+          { class: 'muted' },
+          `vras decode FILE --format linux --kernel ${props.source.kernel} --notify ${props.source.notify} --source-id ${props.source.sourceId}`,
+        ),
       ]),
       d.linux === undefined
         ? h(
@@ -333,9 +396,11 @@ function RecordTable(props: {
 export function DecodeView(props: { params: URLSearchParams }): ComponentChild {
   const p = props.params;
   const [text, setText] = useState(p.get('in') ?? '');
-  const [kernel, setKernel] = useState<KernelVersion>(
-    (p.get('k') as KernelVersion | null) ?? '6.1',
-  );
+  const [source, setSource] = useState<SourceSettings>({
+    kernel: (p.get('k') as KernelVersion | null) ?? '6.1',
+    notify: p.get('n') ?? 'sea',
+    sourceId: p.get('sid') ?? '0',
+  });
   const [rec, setRec] = useState(Number(p.get('rec') ?? 0) || 0);
   const [sel, setSel] = useState<number | undefined>(
     p.has('sel') ? Number(p.get('sel')) : undefined,
@@ -346,23 +411,25 @@ export function DecodeView(props: { params: URLSearchParams }): ComponentChild {
   useEffect(() => {
     writeRoute('decode', {
       in: text.length <= MAX_URL_INPUT ? text : undefined,
-      k: kernel === '6.1' ? undefined : kernel,
+      k: source.kernel === '6.1' ? undefined : source.kernel,
+      n: source.notify === 'sea' ? undefined : source.notify,
+      sid: source.sourceId === '0' ? undefined : source.sourceId,
       rec: rec === 0 ? undefined : String(rec),
       sel: sel === undefined ? undefined : `0x${sel.toString(16)}`,
       sort: sort === 'index' ? undefined : sort,
     });
-  }, [text, kernel, rec, sel, sort]);
+  }, [text, source, rec, sel, sort]);
 
   const parsed: ParsedInput = useMemo(() => parseTextInput(text), [text]);
   const decoded = useMemo(
     () =>
       parsed.records.map((r) =>
         decodeRecord(r.bytes, {
-          kernel,
-          ...(r.sectionHint === undefined ? {} : { section: r.sectionHint }),
+          ...decodeOptions(source),
+          ...(r.as === undefined ? {} : { as: r.as }),
         }),
       ),
-    [parsed, kernel],
+    [parsed, source],
   );
   const current = Math.min(rec, Math.max(0, decoded.length - 1));
 
@@ -476,8 +543,8 @@ export function DecodeView(props: { params: URLSearchParams }): ComponentChild {
             key: `${current}`,
             bytes: parsed.records[current]!.bytes,
             d: decoded[current]!,
-            kernel,
-            setKernel,
+            source,
+            setSource,
             selected: sel,
             setSelected: setSel,
           }),
