@@ -57,6 +57,8 @@ export interface InputRecord {
   readonly bytes?: Uint8Array;
   /** Why the record's bytes could not be taken. */
   readonly error?: string;
+  /** For a record over the limit: how many input bytes it covered (skipped, never held). */
+  readonly skipped?: number;
   /** The input itself could not be read: nothing more comes from it. */
   readonly fatal?: boolean;
   /** What the container says the record is (Redfish `DiagnosticDataType`). */
@@ -245,16 +247,11 @@ async function* binaryRecords(
     } else if (extent.kind === 'length') {
       length = extent.length;
       if (length > o.maxRecord) {
-        yield {
-          ...base,
-          index: index++,
-          offset,
-          error: capText(
-            `the record at offset ${hexOff(offset)} says it is ${length} bytes (${extent.what}),`,
-            o.maxRecord,
-            '--max-record-size',
-          ),
-        };
+        const error = capText(
+          `the record at offset ${hexOff(offset)} says it is ${length} bytes (${extent.what}),`,
+          o.maxRecord,
+          '--max-record-size',
+        );
         // Skip it without holding it, and go on with what follows.
         let left = length;
         while (left > 0) {
@@ -264,6 +261,7 @@ async function* binaryRecords(
           p.q.skip(k);
           left -= k;
         }
+        yield { ...base, index: index++, offset, skipped: length - left, error };
         offset += length - left;
         continue;
       }
