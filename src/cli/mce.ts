@@ -6,6 +6,9 @@
 //                   [--vendor intel|amd] [--json]
 //   vras mce encode --srar|--srao|[--val --uc --en --miscv --addrv --pcc --s --ar --over]
 //                   [--mcacod N] [--mscod N] [--json]
+//   vras mce inject --qmp unix:PATH (--ar | --ao) --addr GPA [--cpu N] [--lmce] [--no-broadcast]
+//                   QEMU/KVM's values for a host SIGBUS (the engine's kvmMceValues), sent as
+//                   HMP `mce` over QMP to a running x86 guest (QEMU with an Intel CPU model)
 
 import { parseArgs } from 'node:util';
 import {
@@ -28,12 +31,17 @@ const USAGE = `usage: vras mce decode <MCi_STATUS> [--mcg-status N] [--addr N] [
                        [--vendor intel|amd] [--json]
        vras mce encode [--srar | --srao] [--val] [--over] [--uc] [--en] [--miscv] [--addrv]
                        [--pcc] [--s] [--ar] [--mcacod N] [--mscod N] [--count N] [--json]
+       vras mce inject --qmp unix:PATH (--ar | --ao) --addr GPA [--cpu N] [--lmce]
+                       [--no-broadcast]
 
 decode prints every register's fields, the MCA error code and what Linux does with the machine
 check (severity.c's grade, then panic, kill the current task, memory_failure or keep).
 --mcg-status defaults to 7 (RIPV EIPV MCIP), --bank to 9 (QEMU's bank for host SIGBUS);
 with --mcg-cap, SER_P decides whether the recovery rules apply (default: they do).
-encode --srar / --srao start from QEMU's kvm_mce_inject values.`;
+encode --srar / --srao start from QEMU's kvm_mce_inject values.
+inject sends QEMU/KVM's machine check for a host SIGBUS (bank 9, SRAR for --ar, SRAO for --ao;
+--lmce: the guest enabled LMCE, so LMCES and no broadcast) to a running x86 guest through QMP
+human-monitor-command \`mce\`, and prints the values and Linux's grade of them.`;
 
 const FLAGS = ['val', 'over', 'uc', 'en', 'miscv', 'addrv', 'pcc', 's', 'ar'] as const;
 
@@ -53,6 +61,11 @@ function parse(argv: string[]) {
     mcacod: { type: 'string' },
     mscod: { type: 'string' },
     count: { type: 'string' },
+    qmp: { type: 'string' },
+    ao: { type: 'boolean' },
+    cpu: { type: 'string' },
+    lmce: { type: 'boolean' },
+    'no-broadcast': { type: 'boolean' },
   };
   for (const f of FLAGS) options[f] = { type: 'boolean' };
   return parseCommandLine(
@@ -126,6 +139,44 @@ function runEncode(p: Parsed): number {
   return 0;
 }
 
+async function runInject(p: Parsed): Promise<number> {
+  const qmpText = p.values.qmp;
+  if (typeof qmpText !== 'string')
+    throw new CliError(`mce inject needs --qmp unix:PATH\n\n${USAGE}`);
+  if (p.values.ar === p.values.ao)
+    throw new CliError(
+      'mce inject needs exactly one of --ar (BUS_MCEERR_AR) and --ao (BUS_MCEERR_AO)',
+    );
+  if (typeof p.values.addr !== 'string') throw new CliError('mce inject needs --addr GPA');
+  const addr = big(p, 'addr', 0n);
+  const cpuText = p.values.cpu;
+  const cpu = typeof cpuText === 'string' ? parseNumberOption('--cpu', cpuText, 16) : 0;
+  const lmce = p.values.lmce === true;
+  const { kvmMceValues, SigbusCode } = await import('../engine/index.js');
+  const { parseQmpAddress, QmpClient } = await import('../guest/qmp.js');
+  const m = kvmMceValues(
+    p.values.ar ? SigbusCode.ActionRequired : SigbusCode.ActionOptional,
+    addr,
+    lmce,
+  );
+  const broadcast = !lmce && p.values['no-broadcast'] !== true;
+  const h = (v: bigint) => `0x${v.toString(16)}`;
+  const line = `mce ${broadcast ? '-b ' : ''}${cpu} ${m.bank} ${h(m.status)} ${h(m.mcgStatus)} ${h(m.addr)} ${h(m.misc)}`;
+  const qmp = await QmpClient.connect(parseQmpAddress(qmpText), { timeoutMs: 5000 });
+  try {
+    const out = await qmp.execute('human-monitor-command', { 'command-line': line });
+    if (typeof out === 'string' && out.trim() !== '')
+      throw new CliError(`QEMU refused '${line}': ${out.trim()}`, 1);
+  } finally {
+    qmp.close();
+  }
+  const outcome = linuxMceOutcome(m, { context: 'user' });
+  process.stdout.write(
+    `${line}\nLinux (in user mode): severity ${outcome.severityName} "${outcome.message}" → ${outcome.action}\n`,
+  );
+  return 0;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const p = parse(argv);
   if (p === undefined) return 0;
@@ -137,11 +188,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (sub === 'decode') return runDecode(p);
     if (sub === 'encode') return runEncode(p);
+    if (sub === 'inject') return await runInject(p);
   } catch (error) {
     if (error instanceof CodecError) throw new CliError(error.message, 2, { cause: error });
     throw error;
   }
-  throw new CliError(`unknown mce subcommand '${sub}' (decode or encode)\n\n${USAGE}`);
+  throw new CliError(`unknown mce subcommand '${sub}' (decode, encode or inject)\n\n${USAGE}`);
 }
 
 export default { run } satisfies CommandModule;

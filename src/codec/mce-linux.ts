@@ -86,6 +86,12 @@ export function mcePanicLines(m: LinuxMceRecord, message: string, panicMessage: 
   ];
 }
 
+/**
+ * What x86 panic() prints after the panic line before a `panic=-1` reboot: the panic notifier
+ * dump_kernel_offset() (arch/x86/kernel/setup.c) with KASLR off (`nokaslr`).
+ */
+export const X86_PANIC_KERNEL_OFFSET_LINE = 'Kernel Offset: disabled';
+
 /** mce_notify_irq(), rate limited to 2 lines per 60 s. */
 export const MCE_EVENTS_LOGGED_LINE = `${HW_ERR}Machine check events logged`;
 /** The ratelimit of MCE_EVENTS_LOGGED_LINE (core.c: DEFINE_RATELIMIT_STATE(ratelimit, 60*HZ, 2)). */

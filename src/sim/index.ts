@@ -21,3 +21,4 @@ export * from './simulation.js';
 export * from './trace.js';
 export * from './vmm.js';
 export * from './world.js';
+export * from './x86-world.js';
