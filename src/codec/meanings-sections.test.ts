@@ -58,7 +58,11 @@ describe('every annotated section field gets its meaning from its own structure'
         if (kind !== undefined) kinds.add(kind);
       }
     }
-    for (const k of Object.keys(SECTION_MEANINGS)) assert.ok(kinds.has(k), `no ${k} section`);
+    // libcper's generator makes no memory sparing or dynamic capacity events.
+    const notGenerated = new Set(['cxl-memory-sparing', 'cxl-dynamic-capacity']);
+    for (const k of Object.keys(SECTION_MEANINGS).filter((x) => !notGenerated.has(x))) {
+      assert.ok(kinds.has(k), `no ${k} section`);
+    }
   });
 
   for (const r of RECORDS) {

@@ -20,7 +20,13 @@ import {
   ArmValid,
   CPER_PROC_ERROR_TYPE_STRS,
 } from './sections/arm-processor.js';
-import { CxlAgentType, CxlProtocolErrorValid } from './sections/cxl.js';
+import { CcixPerValid } from './sections/ccix-per.js';
+import {
+  CxlAgentType,
+  CxlEventSectionGuid,
+  CxlEventValid,
+  CxlProtocolErrorValid,
+} from './sections/cxl.js';
 import { DmarFaultReason } from './sections/dmar-generic.js';
 import { FirmwareErrorRecordType } from './sections/firmware-error-reference.js';
 import {
@@ -433,6 +439,29 @@ Object.assign(SECTION_MEANINGS, {
     'CXL error log': also(CxlProtocolErrorValid.ErrorLog),
   },
 });
+
+/** CXL component event header (UEFI 2.10 §N.2.14), the same for every event kind. */
+const CXL_EVENT: Readonly<Record<string, SectionMeaningFn>> = {
+  'validation bits': (v) => bits(CxlEventValid)(v),
+  'vendor id': also(CxlEventValid.DeviceId),
+  'device id': also(CxlEventValid.DeviceId),
+  'function number': also(CxlEventValid.DeviceId),
+  'device number': also(CxlEventValid.DeviceId),
+  'bus number': also(CxlEventValid.DeviceId),
+  'segment number': also(CxlEventValid.DeviceId),
+  'slot number': also(CxlEventValid.DeviceId),
+  'serial number lower': also(CxlEventValid.SerialNumber),
+  'serial number upper': also(CxlEventValid.SerialNumber),
+  'CXL event record': also(CxlEventValid.EventLog),
+};
+for (const kind of Object.keys(CxlEventSectionGuid)) SECTION_MEANINGS[kind] = CXL_EVENT;
+// CCIX PER log (UEFI 2.10 §N.2.12).
+SECTION_MEANINGS['ccix-per'] = {
+  'validation bits': (v) => bits(CcixPerValid)(v),
+  'CCIX source id': also(CcixPerValid.SourceId),
+  'CCIX port id': also(CcixPerValid.PortId),
+  'CCIX PER log': also(CcixPerValid.PerLog),
+};
 
 const SECTION_FIELDS = [...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t)))];
 
