@@ -431,22 +431,40 @@ describe('the vras page in headless Chromium', () => {
       const shown = await page.textContent(`[data-cell="${c.kernel}-${c.vmm}-${c.where}"]`);
       assert.equal(shown, c.result, `${c.kernel} kernel × ${c.vmm} VMM, ${c.where}`);
     }
-    // A small campaign draws its charts.
-    await page.fill('input[name=vms]', '5');
-    await page.fill('input[name=hours]', '100');
+    await page.locator('.ppc').screenshot({ path: join(ARTIFACTS, 'watch-ppc-light.png') });
+    // A small campaign (uncorrected errors, so every layer runs) draws its charts; its counts are
+    // the CLI's for the same options.
+    await page.fill('input[name=vms]', '4');
+    await page.fill('input[name=hours]', '2');
+    await page.selectOption('select[name=mix]', 'uncorrected');
     await page.click('button[name=run-campaign]');
     await page.waitForSelector('.charts svg');
-    const camp = vras(['campaign', '--vms', '5', '--hours', '100', '--seed', '1', '--json']);
-    const errors = (JSON.parse(camp.stdout) as { value: { errors: number } }).value.errors;
+    const camp = vras([
+      'campaign',
+      '--vms',
+      '4',
+      '--hours',
+      '2',
+      '--seed',
+      '1',
+      '--mix',
+      'uncorrected',
+      '--json',
+    ]);
+    const summary = (JSON.parse(camp.stdout) as { value: { errors: number; processKills: number } })
+      .value;
+    assert.ok(summary.errors > 0);
     assert.equal(
       Number(await page.$eval('.charts', (e) => (e as HTMLElement).dataset.errors)),
-      errors,
+      summary.errors,
     );
-    await page.locator('.campaign').scrollIntoViewIfNeeded();
-    await page.screenshot({
-      path: join(ARTIFACTS, 'watch-ppc-campaign-light.png'),
-      fullPage: true,
-    });
+    assert.match(
+      (await page.textContent('.charts')) ?? '',
+      new RegExp(`processes killed${summary.processKills}`),
+    );
+    await page
+      .locator('.campaign')
+      .screenshot({ path: join(ARTIFACTS, 'watch-campaign-light.png') });
     await context.close();
   });
 

@@ -184,6 +184,11 @@ export function registerNotes(e: TraceEvent): { name: string; value: string; not
 export { checkOutcome };
 
 /** A small campaign for the page's charts (the CLI's `vras campaign`, fewer VMs). */
-export function runSmallCampaign(vms: number, hours: number, seed: bigint): CampaignSummary {
-  return runCampaign({ vms, hours, seed });
+export function runSmallCampaign(
+  vms: number,
+  hours: number,
+  seed: bigint,
+  mix: 'field' | 'uncorrected' = 'field',
+): CampaignSummary {
+  return runCampaign({ vms, hours, seed, mix });
 }

@@ -273,9 +273,13 @@ function Bars(props: {
   ]);
 }
 
+/** The most VM-hours the page simulates in one click (field rates: about a second here). */
+const MAX_VM_HOURS = 50_000;
+
 function Campaign(): ComponentChild {
-  const [vms, setVms] = useState('200');
-  const [hours, setHours] = useState('8760');
+  const [vms, setVms] = useState('50');
+  const [hours, setHours] = useState('720');
+  const [mix, setMix] = useState<'field' | 'uncorrected'>('field');
   const [summary, setSummary] = useState<CampaignSummary | undefined>(undefined);
   const [error, setError] = useState('');
   const run = () => {
@@ -288,8 +292,14 @@ function Campaign(): ComponentChild {
         throw new Error(
           `hours must be more than 0 and at most 87600, got ${JSON.stringify(hours)}`,
         );
+      // The page runs it on the UI thread: keep it to seconds (the CLI has no such limit).
+      if (n * hrs > MAX_VM_HOURS) {
+        throw new Error(
+          `${n} VMs × ${hrs} h is more than the page runs (${MAX_VM_HOURS.toLocaleString('en')} VM-hours): use vras campaign`,
+        );
+      }
       setError('');
-      setSummary(runSmallCampaign(n, hrs, 1n));
+      setSummary(runSmallCampaign(n, hrs, 1n, mix));
     } catch (e) {
       setError((e as Error).message);
     }
@@ -314,8 +324,30 @@ function Campaign(): ComponentChild {
           onInput: (e: Event) => setHours((e.target as HTMLInputElement).value),
         }),
       ]),
+      h('label', { class: 'field' }, [
+        h('span', null, 'error mix'),
+        h(
+          'select',
+          {
+            name: 'mix',
+            value: mix,
+            onChange: (e: Event) =>
+              setMix(
+                (e.target as HTMLSelectElement).value === 'uncorrected' ? 'uncorrected' : 'field',
+              ),
+          },
+          [
+            h('option', { value: 'field' }, 'field-study rates'),
+            h('option', { value: 'uncorrected' }, 'uncorrected only'),
+          ],
+        ),
+      ]),
       h('button', { onClick: run, name: 'run-campaign' }, 'Run campaign'),
-      h('span', { class: 'muted' }, `vras campaign --vms ${vms} --hours ${hours} --seed 1`),
+      h(
+        'span',
+        { class: 'muted' },
+        `vras campaign --vms ${vms} --hours ${hours} --seed 1${mix === 'field' ? '' : ' --mix uncorrected'}`,
+      ),
     ]),
     error === '' ? null : h('div', { class: 'error', role: 'alert' }, error),
     s === undefined
