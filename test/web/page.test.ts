@@ -99,7 +99,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-describe('the vras page in headless Chromium', () => {
+describe('the vras page in headless Chromium', { skip: available ? false : SKIP_MESSAGE }, () => {
   before(async () => {
     if (!available) {
       process.stdout.write(`# ${SKIP_MESSAGE}\n`);

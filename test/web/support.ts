@@ -13,7 +13,8 @@ import { serveUi, type UiServer } from '../../src/cli/ui.js';
 import '../support/cli-build.js'; // bin/vras runs the CLI built from these sources
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (VRAS_CHROMIUM overrides it, e.g. to check the missing-browser path). */
+export const CHROMIUM = process.env.VRAS_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
