@@ -19,6 +19,8 @@ import {
   SCENARIOS,
   type ScenarioId,
 } from '../guest/scenarios.js';
+import { readX86Setup } from '../guest/setup-x86.js';
+import { runX86Group, X86_SCENARIOS, type X86GroupId } from '../guest/x86-scenarios.js';
 import { InjectGuest } from '../inject/guest.js';
 import { parseTemplate, templateBytes } from '../inject/templates.js';
 
@@ -50,9 +52,16 @@ export interface MatrixResult {
 }
 
 export interface CellSpec {
-  /** Install name in the manifest (`system`, `11.1`). */
+  /** Install name in the manifest (`system`, `11.1`); `x86_64` for an x86 cell. */
   readonly qemu: string;
   readonly kernel: string;
+  /** `x86_64`: the x86 scenarios on Debian's qemu-system-x86_64 (setup-x86.ts). */
+  readonly arch?: 'x86_64';
+}
+
+/** The x86_64 cells: Debian 12's qemu-system-x86_64 × the amd64 kernels 6.1 and 6.12. */
+export function x86Cells(): CellSpec[] {
+  return ['6.1', '6.12'].map((kernel) => ({ qemu: 'x86_64', kernel, arch: 'x86_64' as const }));
 }
 
 export interface MatrixOptions {
@@ -72,6 +81,7 @@ export function allCells(): CellSpec[] {
 export function parseCell(text: string): CellSpec {
   const m = /^([^:]+):([^:]+)$/.exec(text);
   if (m === null) throw new Error(`Cannot use cell ${JSON.stringify(text)}: expected QEMU:KERNEL`);
+  if (m[1] === 'x86_64') return { qemu: 'x86_64', kernel: m[2]!, arch: 'x86_64' };
   // QEMU 7.2 is Debian 12's ('system'); any other version names the newer one the set-up resolved.
   const qemu = m[1] === '7.2' || m[1] === 'system' ? 'system' : QEMU_NEWER_NAME;
   return { qemu, kernel: m[2]! };
@@ -143,8 +153,57 @@ function fromGroups(groups: readonly GroupResult[]): MatrixScenario[] {
   return out;
 }
 
+/** An x86_64 cell: both x86 groups (two QEMUs at once) on the cell's amd64 kernel. */
+async function runX86Cell(options: MatrixOptions, cell: CellSpec): Promise<MatrixCell> {
+  const started = performance.now();
+  const wanted = X86_SCENARIOS.filter(
+    (s) => options.only === undefined || (options.only as readonly string[]).includes(s.id),
+  );
+  const setup = readX86Setup();
+  const missing =
+    setup === undefined
+      ? "the x86_64 guests are not set up (run 'bin/vras guest setup')"
+      : setup.kernels.some((k) => k.series === cell.kernel)
+        ? undefined
+        : `kernel ${cell.kernel} is not in the x86_64 setup`;
+  if (setup === undefined || missing !== undefined)
+    return {
+      qemu: 'x86_64',
+      kernel: cell.kernel,
+      scenarios: wanted.map((s) => ({
+        name: s.id,
+        pass: false,
+        notApplicable: true,
+        why: missing ?? 'no x86_64 setup',
+      })),
+      wallMs: performance.now() - started,
+    };
+  const groups = [...new Set(wanted.map((s) => s.group))] as X86GroupId[];
+  const results = await Promise.all(
+    groups.map((group) =>
+      runX86Group(group, {
+        setup,
+        kernel: cell.kernel,
+        only: wanted.map((s) => s.id),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+      }),
+    ),
+  );
+  const scenarios: MatrixScenario[] = [];
+  for (const s of wanted)
+    for (const g of results) {
+      const r = g.scenarios.find((x) => x.id === s.id);
+      if (r !== undefined)
+        scenarios.push(
+          r.ok ? { name: s.id, pass: true } : { name: s.id, pass: false, why: r.error ?? 'failed' },
+        );
+    }
+  return { qemu: 'x86_64', kernel: cell.kernel, scenarios, wallMs: performance.now() - started };
+}
+
 /** Runs one cell: the harness's groups (two at once) and the QMP scenario. */
 export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<MatrixCell> {
+  if (cell.arch === 'x86_64') return runX86Cell(options, cell);
   const started = performance.now();
   const m = cellMissing(options.manifest, cell);
   const wantQmp =
