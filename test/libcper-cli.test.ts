@@ -44,6 +44,27 @@ describe('vras decode --format libcper', () => {
     );
   });
 
+  test('vras encode takes libcper’s JSON back to the record libcper would write', () => {
+    const r = run('encode', join(corpusDir(), '13-dmariommu-s2.libcper.json'));
+    assert.equal(r.status, 0, r.stderr);
+    const expected = corpusRecords().find((x) => x.name === '13-dmariommu-s2')!.cper;
+    assert.equal(r.stdout.trim(), Buffer.from(expected).toString('hex'));
+  });
+
+  test('decode --format libcper piped into encode gives the input back (a record libcper keeps whole)', () => {
+    const file = join(corpusDir(), '24-ampere-s2.cper');
+    const json = run('decode', file, '--format', 'libcper');
+    assert.equal(json.status, 0, json.stderr);
+    const back = spawnSync(vras, ['encode', '-'], {
+      encoding: 'utf8',
+      input: json.stdout,
+      env: { ...process.env, VRAS_TSX: '1' },
+    });
+    assert.equal(back.status, 0, back.stderr);
+    const expected = corpusRecords().find((x) => x.name === '24-ampere-s2')!.cper;
+    assert.equal(back.stdout.trim(), Buffer.from(expected).toString('hex'));
+  });
+
   test('a HEST has no libcper form: exit 2 with the reason', () => {
     const r = run('decode', join(corpusDir(), 'linux61-hest.bin'), '--format', 'libcper');
     assert.equal(r.status, 2);

@@ -28,11 +28,14 @@ import {
 } from '../codec/index.js';
 import type { CommandModule } from './commands.js';
 import { CliError, parseCommandLine, writeOutput } from './io.js';
+import { libcperDocumentBytes } from './libcper-output.js';
 
 const USAGE = `usage: vras encode SPEC.json|- [-o FILE]
 
 Builds bytes from a vras/v1 JSON document of kind hest, ghes-status-block, cper-record or
-section (as 'vras decode --format json' prints). Without -o the bytes go to stdout as hex.
+section (as 'vras decode --format json' prints), or libcper's JSON for a record or a section
+with its descriptor (as 'vras decode --format libcper' and libcper's cper-convert print). Without
+-o the bytes go to stdout as hex.
 
 options:
   -o, --output FILE   write the raw bytes to FILE`;
@@ -53,6 +56,9 @@ function readText(path: string): string {
 
 /** Bytes for one vras/v1 document (as a JSON text). */
 export function encodeDocument(text: string): Uint8Array {
+  // libcper's JSON (cper-convert to-json, decode --format libcper) converts as libcper's to-cper.
+  const libcper = libcperDocumentBytes(text);
+  if (libcper !== undefined) return libcper;
   const doc = fromJson(text);
   const value = doc.value as Record<string, unknown>;
   if (value === undefined || value === null) {

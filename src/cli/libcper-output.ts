@@ -6,7 +6,11 @@ import {
   CodecError,
   CodecErrorCode,
   cperRecordBytesToLibcper,
+  isLibcperJson,
   type LibcperJson,
+  libcperToCperRecordBytes,
+  libcperToSectionWithDescriptorBytes,
+  parseLibcperJson,
   sectionToLibcper,
   sectionWithDescriptorBytesToLibcper,
   stringifyLibcperJson,
@@ -31,4 +35,22 @@ export function libcperText(kind: string, bytes: Uint8Array, sectionGuid?: strin
 /** The same JSON on one line (JSON Lines for streams): formatting newlines never sit in strings. */
 export function oneLine(text: string): string {
   return text.replace(/\n */g, '');
+}
+
+/**
+ * `vras encode` of libcper's JSON (what `cper-convert to-json` or `decode --format libcper`
+ * prints): the record or descriptor-plus-section bytes as libcper's `to-cper` writes them, or
+ * undefined when the text is not libcper's shape (it is then read as a vras/v1 document).
+ */
+export function libcperDocumentBytes(text: string): Uint8Array | undefined {
+  let json: LibcperJson;
+  try {
+    json = parseLibcperJson(text);
+  } catch {
+    return undefined;
+  }
+  if (!isLibcperJson(json)) return undefined;
+  return (json as { header?: unknown }).header !== undefined
+    ? libcperToCperRecordBytes(json)
+    : libcperToSectionWithDescriptorBytes(json);
 }
