@@ -6,7 +6,7 @@
 //
 // `vras ui` calls buildWeb() when dist/web is missing or older than src/web, src/codec,
 // src/engine, src/sim or src/scenarios.
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -23,8 +23,16 @@ export async function buildWeb({
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  // The JSON scenarios shipped beside the catalogue (the CLI reads them with node:fs): bundled
+  // as data, so the page lists the same scenarios as `vras simulate --list`.
+  const scenarioDir = join(root, 'src', 'scenarios');
+  const scenarios = readdirSync(scenarioDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ file: f, doc: JSON.parse(readFileSync(join(scenarioDir, f), 'utf8')) }));
   await build({
     entryPoints: [join(root, 'src', 'web', 'main.ts')],
+    define: { VRAS_SCENARIO_FILES: JSON.stringify(scenarios) },
     outfile: join(tmp, 'app.js'),
     bundle: true,
     format: 'iife',

@@ -19,6 +19,7 @@ import {
   cliJson,
   norm,
   type PageHarness,
+  ROOT,
   SKIP_MESSAGE,
   startHarness,
   vras,
@@ -465,6 +466,36 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     await page
       .locator('.campaign')
       .screenshot({ path: join(ARTIFACTS, 'watch-campaign-light.png') });
+    await context.close();
+  });
+
+  it('runs the JSON scenarios vras simulate lists, and one pasted as JSON', async (t) => {
+    if (skipped(t)) return;
+    const { context, page } = await harness!.newPage();
+    const traceOf = (name: string): number => {
+      const path = join(tmpdir(), `vras-web-${name}-${process.pid}.jsonl`);
+      const r = vras(['simulate', name, '--seed', '1', '--trace', path, '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      return readFileSync(path, 'utf8').trimEnd().split('\n').length;
+    };
+    await page.goto(`${harness!.url}#watch?s=unacked-backlog`);
+    await page.waitForSelector('.diagram .ev');
+    assert.equal(await page.locator('.diagram .ev').count(), traceOf('unacked-backlog'));
+    assert.match((await page.textContent('.outcome')) ?? '', /as expected/);
+    // The same document pasted under another name runs the same events.
+    const doc = JSON.parse(
+      readFileSync(join(ROOT, 'src', 'scenarios', 'polled-ce-storm.json'), 'utf8'),
+    );
+    await page.click('text=Run a scenario pasted as JSON');
+    await page.fill('textarea[name=scenario-json]', JSON.stringify({ ...doc, name: 'my-storm' }));
+    await page.waitForFunction(() =>
+      document.querySelector('.step')?.textContent?.startsWith('event 1 of'),
+    );
+    assert.equal(await page.locator('.diagram .ev').count(), traceOf('polled-ce-storm'));
+    // A broken document is a message, not a blank view.
+    await page.fill('textarea[name=scenario-json]', '{"schema": "vras/scenario/v1", "name": 5');
+    assert.match((await page.textContent('[role=alert]')) ?? '', /Cannot parse the scenario JSON/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
     await context.close();
   });
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_DURATION_NS,
   type Outcome,
   outcomeOf,
+  registerScenarios,
   type Scenario,
   scenarioByName,
   scenarioFromJson,
@@ -76,6 +77,22 @@ function vmOf(e: TraceEvent): string {
   return e.src.startsWith('ppc.') ? e.src.split('.').slice(1, 4).join(' ') : '';
 }
 
+/**
+ * The JSON scenarios of src/scenarios/*.json, put into the bundle by scripts/build-web.mjs (the
+ * CLI reads the same files with node:fs); undefined when this code runs unbundled (tests).
+ */
+declare const VRAS_SCENARIO_FILES: readonly { file: string; doc: unknown }[] | undefined;
+
+let bundledRegistered = false;
+
+/** Registers the bundled JSON scenarios once (as the CLI's loadScenarioFiles does). */
+function registerBundled(): void {
+  if (bundledRegistered) return;
+  bundledRegistered = true;
+  if (typeof VRAS_SCENARIO_FILES === 'undefined') return;
+  registerScenarios(VRAS_SCENARIO_FILES.map((f) => scenarioFromJson(f.doc, f.file)));
+}
+
 /** A scenario by name, or from a pasted `vras/scenario/v1` JSON document. */
 export function findScenario(name: string, json?: string): Scenario {
   if (json !== undefined && json.trim() !== '') {
@@ -87,6 +104,7 @@ export function findScenario(name: string, json?: string): Scenario {
     }
     return scenarioFromJson(doc, 'pasted scenario');
   }
+  registerBundled();
   const s = scenarioByName(name);
   if (s === undefined) {
     throw new Error(
@@ -97,6 +115,7 @@ export function findScenario(name: string, json?: string): Scenario {
 }
 
 export function scenarioNames(): string[] {
+  registerBundled();
   return allScenarios().map((s) => s.name);
 }
 
