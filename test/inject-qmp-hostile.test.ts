@@ -196,3 +196,18 @@ test('vras inject --timeout above 2^31-1 ms is refused up front, naming the limi
   assert.match(run.stderr, /--timeout/);
   assert.match(run.stderr, /2147483647/);
 });
+
+test('a query-commands reply that is not a list of {name} is a typed error naming the command, not "r.map is not a function"', async () => {
+  for (const ret of ['5', '{"name": "x"}', '[5]', '[{"name": 7}]', 'null']) {
+    const p = await peer(GREETING, (c) => `{"return": ${ret}, "id": "${String(c.id)}"}\r\n`);
+    const client = await QmpClient.connect(parseQmpAddress(p.address), { timeoutMs: 5000 });
+    await assert.rejects(client.commands(), (e: unknown) => {
+      assert.ok(e instanceof GuestError, `${ret}: ${String(e)}`);
+      assert.match(e.message, /query-commands/);
+      assert.doesNotMatch(e.message, /is not a function|Cannot read/);
+      return true;
+    });
+    client.close();
+    await stop(p.server);
+  }
+});

@@ -26,7 +26,13 @@ import {
 import { bytesFromBase64, validatePayload } from '../inject/validate.js';
 import type { CommandModule } from './commands.js';
 import { encodeDocument } from './encode.js';
-import { CliError, decodeInput, parseInputEncoding, readInputBytes } from './io.js';
+import {
+  CliError,
+  decodeInput,
+  parseInputEncoding,
+  parseUnsignedOption,
+  readInputBytes,
+} from './io.js';
 
 const USAGE = `usage: vras inject memory --pa ADDR [record options] TARGET [options]
        vras inject arm [ghes_inject.py arm options] TARGET [options]
@@ -188,7 +194,16 @@ function records(o: CliOptions): InputRecord[] {
     const out: InputRecord[] = [];
     for (const [i, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
-      out.push(batchLineRecord(line, `line ${i + 1}`));
+      const label = `line ${i + 1}`;
+      try {
+        out.push(batchLineRecord(line, label));
+      } catch (e) {
+        // Hex, base64, template and decoder errors do not know the line: say it once.
+        const m = (e as Error).message.replace(/^inject: /, '');
+        if (m.includes(label)) throw e;
+        const code = e instanceof InjectError ? e.code : 'usage';
+        throw new InjectError(code, `${label}: ${m}`, { cause: e });
+      }
     }
     if (out.length === 0) throw new CliError('inject: --batch read no records from stdin');
     return out;
@@ -240,7 +255,7 @@ async function openTarget(o: CliOptions): Promise<InjectTarget> {
   const base = o.values.get('--ram-base');
   const source = o.values.get('--source');
   const t = new MemoryTarget(memory!, size, {
-    ...(base === undefined ? {} : { base: BigInt(base) }),
+    ...(base === undefined ? {} : { base: parseUnsignedOption('--ram-base', base) }),
     ...(source === undefined ? {} : { sourceId: int('--source', source, 0) }),
   });
   if (t.note !== undefined) process.stderr.write(`vras inject: note: ${t.note}\n`);
@@ -325,7 +340,16 @@ export async function run(argv: string[]): Promise<number> {
     const force = o.flags.has('--force');
     if (o.flags.has('--dry-run')) {
       for (const r of recs) {
-        const v = validatePayload(r.bytes, { force });
+        let v: ReturnType<typeof validatePayload>;
+        try {
+          v = validatePayload(r.bytes, { force });
+        } catch (e) {
+          if (!(e instanceof InjectError)) throw e;
+          throw new InjectError(e.code, `${r.label}: ${e.message}`, {
+            cause: e,
+            ...(e.offset === undefined ? {} : { offset: e.offset }),
+          });
+        }
         process.stdout.write(`${r.label}: ${r.bytes.length} bytes${v.forced ? ' (forced)' : ''}\n`);
         process.stdout.write(`hex ${bytesToHex(r.bytes)}\nbase64 ${v.base64}\n`);
         for (const f of v.findings)

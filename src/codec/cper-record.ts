@@ -398,6 +398,12 @@ export function cperRecordToStatusBlock(
   record: CperRecord,
   options: CperToStatusBlockOptions = {},
 ): GhesStatusBlock {
+  if (options.blockStatus === undefined && record.sections.length > 0x3ff) {
+    throw new CodecError(
+      `Cannot convert CPER record to a GHES status block: its ${record.sections.length} sections exceed the 1023 entries block_status can count (bits 13:4)`,
+      { code: CodecErrorCode.OutOfRange, structure: STRUCTURE, field: 'section_count', offset: 10 },
+    );
+  }
   const revision = options.entryRevision ?? GENERIC_ERROR_DATA_REVISION_V300;
   const v3 = revision >> 8 >= 3;
   const timestampValid = (record.validationBits & CperRecordValid.Timestamp) !== 0;

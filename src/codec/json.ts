@@ -92,6 +92,8 @@ interface PathTracker {
   missing: string | undefined;
   /** The object or array a property was read from last. */
   lastObject: string;
+  /** The path of the property read last (what a failure that is not an absence concerns). */
+  lastRead: string;
   /** Views handed out so far, by object and path (one per call: they report to this tracker). */
   readonly proxies: WeakMap<object, Map<string, unknown>>;
 }
@@ -112,9 +114,11 @@ function track<T>(value: T, path: string, tracker: PathTracker): T {
   return new Proxy(value, {
     get(target, key, receiver) {
       const v: unknown = Reflect.get(target, key, receiver);
-      if (typeof key === 'symbol') return v;
+      // toJSON: JSON.stringify looking for a method while a message quotes the value.
+      if (typeof key === 'symbol' || key === 'toJSON') return v;
       tracker.lastObject = path;
       const child = isArray && /^(0|[1-9]\d*)$/.test(key) ? `${path}[${key}]` : `${path}.${key}`;
+      tracker.lastRead = child;
       if (v === undefined || v === null) {
         tracker.missing = child;
         return v;
@@ -152,7 +156,12 @@ export function withJsonPaths<T, R>(
   structure: string,
   encode: (value: T) => R,
 ): R {
-  const tracker: PathTracker = { missing: undefined, lastObject: root, proxies: new WeakMap() };
+  const tracker: PathTracker = {
+    missing: undefined,
+    lastObject: root,
+    lastRead: root,
+    proxies: new WeakMap(),
+  };
   try {
     return encode(track(value, root, tracker));
   } catch (error) {
@@ -168,6 +177,19 @@ export function withJsonPaths<T, R>(
         ...(error.offset === undefined ? {} : { offset: error.offset }),
         cause: error,
       });
+    }
+    if (
+      missing === undefined &&
+      (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError)
+    ) {
+      // A value of the wrong type or range that the encoder tripped over (`x is not iterable`,
+      // a BigInt conversion): name the field read last. JavaScript's own words stay in the cause;
+      // a RangeError the codec wrote itself is kept as the reason.
+      const own = error instanceof RangeError && !/BigInt|array length/.test(error.message);
+      throw new CodecError(
+        `Cannot encode ${structure}: ${tracker.lastRead} has the wrong type or value${own ? ` (${error.message})` : ''}`,
+        { code: CodecErrorCode.Invalid, structure, field: tracker.lastRead, cause: error },
+      );
     }
     if (missing === undefined || !(error instanceof TypeError || error instanceof CodecError)) {
       throw error;

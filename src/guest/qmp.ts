@@ -371,8 +371,17 @@ export class QmpClient {
 
   /** Lists the commands QEMU offers (`query-commands`). */
   async commands(): Promise<string[]> {
-    const r = (await this.execute('query-commands')) as { name: string }[];
-    return r.map((c) => c.name);
+    const r = await this.execute('query-commands');
+    if (
+      !Array.isArray(r) ||
+      !r.every((c) => c !== null && typeof c === 'object' && typeof c.name === 'string')
+    ) {
+      throw new GuestError(
+        'qmp',
+        `QMP at ${describe(this.address)} answered query-commands with ${quoted(JSON.stringify(r) ?? String(r))}, not a list of {"name": …}`,
+      );
+    }
+    return r.map((c: { name: string }) => c.name);
   }
 
   close(): void {
