@@ -317,6 +317,22 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     const cli = vras(['hest', 'build', cfgFile]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(shown, cli.stdout.trim());
+    // The downloads hold the same bytes: raw, hex and base64.
+    const fetchDownload = async (label: string): Promise<Buffer> => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`.output button:text-is("${label}")`),
+      ]);
+      return readFileSync((await download.path())!);
+    };
+    assert.equal((await fetchDownload('raw')).toString('hex'), shown);
+    assert.equal((await fetchDownload('hex')).toString('utf8').trim(), shown);
+    assert.equal(
+      Buffer.from((await fetchDownload('base64')).toString('utf8').trim(), 'base64').toString(
+        'hex',
+      ),
+      shown,
+    );
     await shoot(page, 'build');
     // QEMU's profile.
     await page.selectOption('select[name=profile]', 'qemu-10.2-virt');
