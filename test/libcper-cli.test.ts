@@ -21,7 +21,7 @@ describe('vras decode --format libcper', () => {
   });
 
   test('many records print one JSON line each; a section type not modelled is an error line and exit 1', () => {
-    const files = ['09-pcibus-s1', '03-arm-s1', '24-ampere-s3'].map((n) =>
+    const files = ['09-pcibus-s1', '07-pcie-s2', '24-ampere-s3'].map((n) =>
       join(corpusDir(), `${n}.cper`),
     );
     const r = run('decode', ...files, '--format', 'libcper');
@@ -37,7 +37,7 @@ describe('vras decode --format libcper', () => {
       parseLibcperJson(lines[0]!),
       parseLibcperJson(byName.get('09-pcibus-s1')!.jsonText),
     );
-    assert.match(lines[1]!, /error: .*ARM is not supported/);
+    assert.match(lines[1]!, /error: .*PCIe is not supported/);
     assert.deepStrictEqual(
       parseLibcperJson(lines[2]!),
       parseLibcperJson(byName.get('24-ampere-s3')!.jsonText),

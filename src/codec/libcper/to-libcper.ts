@@ -1094,6 +1094,377 @@ function nvidiaGpuContext(
   }
 }
 
+// ARM processor (libcper cper-section-arm.c; UEFI 2.10 N.2.4.4, error types as the 2.9A
+// bitmask).
+const ARM_TRANSACTION_TYPES: Readonly<Record<number, string>> = {
+  0: 'Instruction',
+  1: 'Data Access',
+  2: 'Generic',
+};
+const ARM_ERROR_TYPES: Readonly<Record<number, string>> = {
+  1: 'Cache Error',
+  2: 'TLB Error',
+  4: 'Bus Error',
+  8: 'Micro-Architectural Error',
+};
+const ARM_CACHE_BUS_OPERATIONS = [
+  'Generic Error',
+  'Generic Read',
+  'Generic Write',
+  'Data Read',
+  'Data Write',
+  'Instruction Fetch',
+  'Prefetch',
+  'Eviction',
+  'Snooping',
+  'Snooped',
+  'Management',
+];
+const ARM_TLB_OPERATIONS = [
+  'Generic Error',
+  'Generic Read',
+  'Generic Write',
+  'Data Read',
+  'Data Write',
+  'Instruction Fetch',
+  'Prefetch',
+  'Local Management Operation',
+  'External Management Operation',
+];
+const ARM_PARTICIPATION: Readonly<Record<number, string>> = {
+  0: 'Local Processor Originated Request',
+  1: 'Local Processor Responded to Request',
+  2: 'Local Processor Observed',
+  3: 'Generic',
+};
+const ARM_ADDRESS_SPACES: Readonly<Record<number, string>> = {
+  0: 'External Memory Access',
+  1: 'Internal Memory Access',
+  3: 'Device Memory Access',
+};
+const ARM_CONTEXT_TYPES = [
+  'AArch32 General Purpose Registers',
+  'AArch32 EL1 Context Registers',
+  'AArch32 EL2 Context Registers',
+  'AArch32 Secure Context Registers',
+  'AArch64 General Purpose Registers',
+  'AArch64 EL1 Context Registers',
+  'AArch64 EL2 Context Registers',
+  'AArch64 EL3 Context Registers',
+  'Miscellaneous System Register Structure',
+];
+const firstN = (names: readonly string[], n: number) =>
+  Object.fromEntries(names.slice(0, n).map((v, i) => [i, v])) as Record<number, string>;
+const ARM_REGISTER_NAMES: readonly (readonly [width: 4 | 8, names: readonly string[]])[] = [
+  [
+    4,
+    [
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'r6',
+      'r7',
+      'r8',
+      'r9',
+      'r10',
+      'r11',
+      'r12',
+      'r13_sp',
+      'r14_lr',
+      'r15_pc',
+    ],
+  ],
+  [
+    4,
+    [
+      'dfar',
+      'dfsr',
+      'ifar',
+      'isr',
+      'mair0',
+      'mair1',
+      'midr',
+      'mpidr',
+      'nmrr',
+      'prrr',
+      'sctlr_ns',
+      'spsr',
+      'spsr_abt',
+      'spsr_fiq',
+      'spsr_irq',
+      'spsr_svc',
+      'spsr_und',
+      'tpidrprw',
+      'tpidruro',
+      'tpidrurw',
+      'ttbcr',
+      'ttbr0',
+      'ttbr1',
+      'dacr',
+    ],
+  ],
+  [
+    4,
+    [
+      'elr_hyp',
+      'hamair0',
+      'hamair1',
+      'hcr',
+      'hcr2',
+      'hdfar',
+      'hifar',
+      'hpfar',
+      'hsr',
+      'htcr',
+      'htpidr',
+      'httbr',
+      'spsr_hyp',
+      'vtcr',
+      'vttbr',
+      'dacr32_el2',
+    ],
+  ],
+  [4, ['sctlr_s', 'spsr_mon']],
+  [8, [...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp']],
+  [
+    8,
+    [
+      'elr_el1',
+      'esr_el1',
+      'far_el1',
+      'isr_el1',
+      'mair_el1',
+      'midr_el1',
+      'mpidr_el1',
+      'sctlr_el1',
+      'sp_el0',
+      'sp_el1',
+      'spsr_el1',
+      'tcr_el1',
+      'tpidr_el0',
+      'tpidr_el1',
+      'tpidrro_el0',
+      'ttbr0_el1',
+      'ttbr1_el1',
+    ],
+  ],
+  [
+    8,
+    [
+      'elr_el2',
+      'esr_el2',
+      'far_el2',
+      'hacr_el2',
+      'hcr_el2',
+      'hpfar_el2',
+      'mair_el2',
+      'sctlr_el2',
+      'sp_el2',
+      'spsr_el2',
+      'tcr_el2',
+      'tpidr_el2',
+      'ttbr0_el2',
+      'vtcr_el2',
+      'vttbr_el2',
+    ],
+  ],
+  [
+    8,
+    [
+      'elr_el3',
+      'esr_el3',
+      'far_el3',
+      'mair_el3',
+      'sctlr_el3',
+      'sp_el3',
+      'spsr_el3',
+      'tcr_el3',
+      'tpidr_el3',
+      'ttbr0_el3',
+    ],
+  ],
+];
+/** The packed miscellaneous register structure: 16 bits of MRS encoding, then the value. */
+const ARM_MISC_SIZE = 10;
+
+function armCacheTlb(info: bigint, type: number): Obj {
+  const f = (at: number, n: number) => Number((info >> BigInt(at)) & ((1n << BigInt(n)) - 1n));
+  const valid = f(0, 16);
+  const out: Obj = {};
+  if (valid & 0x1)
+    out.transactionType = pair(f(16, 2), ARM_TRANSACTION_TYPES, 'Unknown (Reserved)');
+  if (valid & 0x2) {
+    out.operation = pair(
+      f(18, 4),
+      firstN(type === 1 ? ARM_CACHE_BUS_OPERATIONS : ARM_TLB_OPERATIONS, type === 1 ? 11 : 9),
+      'Unknown (Reserved)',
+    );
+  }
+  if (valid & 0x4) out.level = f(22, 3);
+  if (valid & 0x8) out.processorContextCorrupt = bit(info, 25);
+  if (valid & 0x10) out.corrected = bit(info, 26);
+  if (valid & 0x20) out.precisePC = bit(info, 27);
+  if (valid & 0x40) out.restartablePC = bit(info, 28);
+  return { [type === 1 ? 'cacheError' : 'tlbError']: out };
+}
+
+function armBus(info: bigint): Obj {
+  const f = (at: number, n: number) => Number((info >> BigInt(at)) & ((1n << BigInt(n)) - 1n));
+  const valid = f(0, 16);
+  const out: Obj = {};
+  if (valid & 0x1)
+    out.transactionType = pair(f(16, 2), ARM_TRANSACTION_TYPES, 'Unknown (Reserved)');
+  if (valid & 0x2)
+    out.operation = pair(f(18, 4), firstN(ARM_CACHE_BUS_OPERATIONS, 7), 'Unknown (Reserved)');
+  if (valid & 0x4) out.level = f(22, 3);
+  if (valid & 0x8) out.processorContextCorrupt = bit(info, 25);
+  if (valid & 0x10) out.corrected = bit(info, 26);
+  if (valid & 0x20) out.precisePC = bit(info, 27);
+  if (valid & 0x40) out.restartablePC = bit(info, 28);
+  if (valid & 0x80) out.participationType = pair(f(29, 2), ARM_PARTICIPATION, 'Unknown');
+  if (valid & 0x100) out.timedOut = bit(info, 31);
+  if (valid & 0x200) out.addressSpace = pair(f(32, 2), ARM_ADDRESS_SPACES, 'Unknown');
+  if (valid & 0x400) out.memoryAttributes = f(34, 9);
+  // Quirk: libcper tests validation bit 8 (timed out), not 11, for the access mode.
+  if (valid & 0x100)
+    out.accessMode = { value: f(43, 1), name: f(43, 1) === 0 ? 'Secure' : 'Normal' };
+  return { busError: out };
+}
+
+const armProcessor: SectionConverter = (s, size) => {
+  if (size < 40) return undefined;
+  const v = s.u32(0);
+  const nInfo = s.u16(4);
+  const nCtx = s.u16(6);
+  const sectionLength = s.u32(8);
+  let remaining = size - 40;
+  let message = 'An ARM Processor Error occurred';
+  const ir: Obj = { errorInfoNum: nInfo, contextInfoNum: nCtx, sectionLength };
+  if (v & 0x2) {
+    const level = s.u32(12);
+    ir.errorAffinity = { value: level, type: level < 4 ? 'Vendor Defined' : 'Reserved' };
+  }
+  if (v & 0x1) {
+    const mpidr = s.u64(16);
+    ir.mpidrEl1 = u64(mpidr);
+    const sock = (mpidr & 0xff00000000n) >> 32n;
+    ir.affinity3 = u64(sock);
+    message += ` on CPU ${sock}`;
+  }
+  ir.midrEl1 = u64(s.u64(24));
+  const running = s.u32(32);
+  if (v & 0x4) ir.running = (running & 1) === 1;
+  // Bit 31 clear: the PSCI state field is present.
+  if (running >>> 31 === 0) ir.psciState = s.u32(36);
+  if (remaining < nInfo * 32) return undefined;
+  const descs: string[] = [];
+  const infos: Obj[] = [];
+  for (let i = 0; i < nInfo; i++) {
+    const at = 40 + 32 * i;
+    const iv = s.u16(at + 2);
+    const type = s.u8(at + 4);
+    const e: Obj = {
+      version: s.u8(at),
+      length: s.u8(at + 1),
+      errorType: pair(type, ARM_ERROR_TYPES, 'Unknown (Reserved)'),
+    };
+    if (iv & 0x1) {
+      const me = s.u16(at + 5);
+      e.multipleError = { value: me, type: me < 1 ? 'Single Error' : 'Multiple Errors' };
+    }
+    if (iv & 0x2) {
+      e.flags = bitfield(s.u8(at + 7), [
+        'firstErrorCaptured',
+        'lastErrorCaptured',
+        'propagated',
+        'overflow',
+      ]);
+    }
+    let desc = 'Unknown Error';
+    if (iv & 0x4) {
+      const info = s.u64(at + 8);
+      if (type === 1 || type === 2) {
+        e.errorInformation = armCacheTlb(info, type);
+        desc = type === 1 ? 'Cache Error' : 'TLB Error';
+      } else if (type === 4) {
+        e.errorInformation = armBus(info);
+        desc = 'Bus Error';
+      }
+    }
+    if (iv & 0x8) {
+      const va = s.u64(at + 16);
+      desc += ` at Virtual Addr=0x${va.toString(16).toUpperCase()}`;
+      e.virtualFaultAddress = u64(va);
+    }
+    if (iv & 0x10) {
+      const pa = s.u64(at + 24);
+      desc += ` Physical Addr=0x${pa.toString(16).toUpperCase()}`;
+      e.physicalFaultAddress = u64(pa);
+    }
+    descs.push(desc);
+    infos.push(e);
+  }
+  if (nInfo > 0) message += `; Error Type(s): {${descs.join(', ')}}`;
+  else message += '; Error Type(s): {';
+  remaining -= 32 * nInfo;
+  ir.errorInfo = infos;
+  let at = 40 + 32 * nInfo;
+  const contexts: Obj[] = [];
+  for (let i = 0; i < nCtx; i++) {
+    if (remaining < 8) return undefined;
+    const version = s.u16(at);
+    const type = s.u16(at + 2);
+    const arraySize = s.u32(at + 4);
+    at += 8;
+    remaining -= 8;
+    if (arraySize > remaining) return undefined;
+    const c: Obj = {
+      version,
+      registerContextType: pair(type, firstN(ARM_CONTEXT_TYPES, 9), 'Unknown (Reserved)'),
+      registerArraySize: arraySize,
+    };
+    const regs = ARM_REGISTER_NAMES[type];
+    if (regs !== undefined) {
+      const [w, names] = regs;
+      const need = w * names.length;
+      if (remaining < need || arraySize < need) return undefined;
+      const out: Obj = {};
+      names.forEach((n, k) => {
+        out[n] = w === 4 ? s.u32(at + 4 * k) : u64(s.u64(at + 8 * k));
+      });
+      c.registerArray = out;
+    } else if (type === 8) {
+      if (remaining < ARM_MISC_SIZE || arraySize < ARM_MISC_SIZE) return undefined;
+      const enc = s.u16(at);
+      c.registerArray = {
+        mrsEncoding: {
+          op2: enc & 0x7,
+          crm: (enc >> 3) & 0xf,
+          crn: (enc >> 7) & 0xf,
+          op1: (enc >> 11) & 0x7,
+          o0: (enc >> 14) & 0x3,
+        },
+        value: u64(s.u64(at + 2)),
+      };
+    } else {
+      c.registerArray = { data: bytesToBase64(s.bytes(at, arraySize)) };
+    }
+    at += arraySize;
+    remaining -= arraySize;
+    contexts.push(c);
+  }
+  ir.contextInfo = contexts;
+  if (v & 0x8 && at < sectionLength) {
+    const n = sectionLength - at;
+    if (remaining < n) return undefined;
+    ir.vendorSpecificInfo = { data: bytesToBase64(s.bytes(at, n)) };
+  }
+  return [message, ir];
+};
+
 const IA32_ERROR_TYPES: readonly string[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -1318,7 +1689,7 @@ const SECTION_DEFINITIONS: Readonly<
     genericProcessor,
   ],
   'dc3ea0b0-a144-4797-b95b-53fa242b6e1d': ['IA32/X64', 'Ia32x64Processor', ia32x64],
-  'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ARM', 'ArmProcessor', undefined],
+  'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ARM', 'ArmProcessor', armProcessor],
   'bf32d4d5-b427-4025-8495-8a9e5d4030e4': ['ARM RAS', 'ArmRas', armRas],
   'a5bc1114-6f64-4ede-b863-3e83ed7c83b1': ['Platform Memory', 'Memory', memory],
   '61ec04fc-48e6-d813-25c9-8daa44750b12': ['Platform Memory 2', 'Memory2', memory2],
