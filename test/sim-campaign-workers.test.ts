@@ -81,6 +81,11 @@ describe('campaign over workers', () => {
     assert.deepEqual(merged.failures, ['a@5', 'b@9', 'd@final-0', 'c@final-1']);
   });
 
+  it("rejects with the worker's error when a part fails, and stops the other threads", async () => {
+    await assert.rejects(runCampaignInWorkers({ ...STORM, vms: 0 }, 2), /vms must be ≥ 1/);
+    await assert.rejects(runCampaignInWorkers(STORM, 0), RangeError);
+  });
+
   it('refuses a set of parts that misses or repeats a partition', () => {
     const p0 = runCampaignPart({ ...STORM, errors: 50, partition: { part: 0, count: 2 } });
     assert.throws(() => mergeCampaignParts([p0]), /each of 2 partitions exactly once/);

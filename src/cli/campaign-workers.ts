@@ -48,6 +48,7 @@ export async function runCampaignInWorkers(
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   }
   const { onProgress, seed, partition: _ignored, ...rest } = options;
+  const threads: Worker[] = [];
   const jobs = Array.from({ length: workers }, (_, part) => {
     const job: PartJob = {
       tag: TAG,
@@ -58,7 +59,7 @@ export async function runCampaignInWorkers(
     };
     return new Promise<CampaignPart>((resolve, reject) => {
       const w = startWorker(job);
-
+      threads.push(w);
       let settled = false;
       w.on('message', (m: WorkerMessage) => {
         if (m.kind === 'progress') onProgress?.(m.progress);
@@ -79,8 +80,13 @@ export async function runCampaignInWorkers(
       });
     });
   });
-  const parts = await Promise.all(jobs);
-  return mergeCampaignParts(parts);
+  try {
+    return mergeCampaignParts(await Promise.all(jobs));
+  } catch (error) {
+    // One part failed: the others' work cannot be used, so they are stopped.
+    await Promise.all(threads.map((t) => t.terminate()));
+    throw error;
+  }
 }
 
 /**
