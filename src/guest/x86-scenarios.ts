@@ -355,7 +355,7 @@ async function mceScenario(run: X86Run, mode: 'ar' | 'ao-early' | 'ao-late'): Pr
     fail(`the engine did not route the ${mode} error to a machine check: ${out.action}`);
   await run.platform.pending;
   const want = mceExpectation(out.mce, v, mode);
-  const rec = await run.expectInOrder(want.recovery, from, `${mode} recovery lines`);
+  await run.expectInOrder(want.recovery, from, `${mode} recovery lines`);
   if (want.printed.length > 0) await run.expectInOrder(want.printed, from, `${mode} MCE record`);
   const sig = await victimSignal(run, from, mode === 'ao-early' ? 5 : 4);
   run.latencies.push(sig.hostMs - t0);
@@ -365,13 +365,14 @@ async function mceScenario(run: X86Run, mode: 'ar' | 'ao-early' | 'ao-late'): Pr
     fail('the kernel printed the AO record although memory_failure handled it');
   if (mode === 'ao-late' && lines.some((l) => l.includes(`Sending SIGBUS to victim:${v.pid}`)))
     fail('late kill: the kernel signalled the victim at once');
-  for (const l of lines)
+  // Every `mce:` line is one the codec predicts (the ratelimited events line aside).
+  const known = [...want.recovery, ...want.printed];
+  for (const l of lines.filter((x) => x.startsWith('mce: ')))
     if (
-      l.startsWith('mce: [Hardware Error]: Machine check events logged') &&
-      l !== MCE_EVENTS_LOGGED_LINE
+      l !== MCE_EVENTS_LOGGED_LINE &&
+      !known.some((k) => (typeof k === 'string' ? k === l : k.test(l)))
     )
-      fail(`unexpected line ${l}`);
-  if (rec.length === 0) fail('no recovery line');
+      fail(`the kernel printed a line the codec does not predict: ${l}`);
 }
 
 /** Bank 255 lines of apei_mce_report_mem_error for a one-section memory record. */
