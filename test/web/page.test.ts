@@ -161,6 +161,21 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
       await page.$eval('.fields tr.sel', (e) => (e as HTMLElement).dataset.field),
       'physical address',
     );
+    // Keyboard: ↓ moves through the fields (selecting each), and ← → move between the views.
+    await page.focus('.fields tr[data-offset="0"]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(
+      await page.$eval('.fields tr.sel', (e) => Number((e as HTMLElement).dataset.offset)),
+      8,
+    );
+    assert.match(page.url(), /sel=0x8(&|$)/);
+    await page.focus('#tab-decode');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('.view.build');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-build');
+    await page.goBack();
+    await page.waitForSelector('.record [data-kind]');
     await shoot(page, 'decode');
     assert.deepEqual((page as Page & { errors: string[] }).errors, []);
     await context.close();

@@ -131,7 +131,7 @@ function FieldTree(props: {
   };
   return h(
     'div',
-    { class: 'fields', role: 'tree', 'aria-label': 'fields' },
+    { class: 'fields', role: 'region', 'aria-label': 'fields' },
     groups(props.rows).map((g, gi) => {
       const start = g.rows[0]!.offset;
       const end = Math.max(...g.rows.map((r) => r.offset + r.size));
@@ -164,7 +164,6 @@ function FieldTree(props: {
                 {
                   key: r.offset,
                   tabIndex: 0,
-                  role: 'treeitem',
                   'aria-selected': sel,
                   class: `${sel ? 'sel' : ''} ${hl ? 'hl' : ''} ${r.field === '(not decoded)' ? 'gap' : ''}`,
                   'data-offset': r.offset,
