@@ -19,6 +19,7 @@ import {
   encodeHest,
   encodeSectionBody,
   encodeSectionWithDescriptor,
+  escapeControlText,
   fromJson,
   type GhesStatusBlock,
   hex,
@@ -138,7 +139,9 @@ export async function run(argv: string[]): Promise<number> {
           ? ''
           : ` (field ${error.field})`;
       throw new CliError(
-        `Cannot encode ${path === '-' ? 'standard input' : path}: ${error.message}${where}`,
+        escapeControlText(
+          `Cannot encode ${path === '-' ? 'standard input' : path}: ${error.message}${where}`,
+        ),
         2,
         {
           cause: error,
@@ -149,7 +152,9 @@ export async function run(argv: string[]): Promise<number> {
       // A malformed document the path tracking could not pin down (a string where an object
       // belongs, say): still no stack trace.
       throw new CliError(
-        `Cannot encode ${path === '-' ? 'standard input' : path}: the document is malformed (${error.message})`,
+        escapeControlText(
+          `Cannot encode ${path === '-' ? 'standard input' : path}: the document is malformed (${error.message})`,
+        ),
         2,
         { cause: error },
       );

@@ -7,6 +7,7 @@ import {
   bytesToHex,
   CodecError,
   encodeHest,
+  escapeControlText,
   fromJson,
   type Gas,
   ghesSource,
@@ -247,7 +248,11 @@ function buildFromConfig(path: string): Uint8Array {
   try {
     parsed = JSON.parse(text, jsonReviver);
   } catch (cause) {
-    throw new CliError(`Cannot parse ${path} as JSON: ${(cause as Error).message}`, 2, { cause });
+    throw new CliError(
+      `Cannot parse ${path} as JSON: ${escapeControlText((cause as Error).message)}`,
+      2,
+      { cause },
+    );
   }
   const isDocument = isObject(parsed) && parsed.schema !== undefined;
   const hest = isDocument ? (fromJson<Hest>(text, 'hest').value as Hest) : hestFromConfig(parsed);

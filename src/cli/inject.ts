@@ -10,6 +10,7 @@ import {
   decodeCperRecord,
   detectStructure,
   encodeGhesStatusBlock,
+  escapeControlText,
   fromJson,
 } from '../codec/index.js';
 import { cacheRoot } from '../guest/cache.js';
@@ -166,7 +167,11 @@ function batchLineRecord(line: string, label: string): InputRecord {
   try {
     obj = JSON.parse(line) as Record<string, unknown>;
   } catch (cause) {
-    throw new CliError(`inject: ${label} is not JSON: ${(cause as Error).message}`, 2, { cause });
+    throw new CliError(
+      `inject: ${label} is not JSON: ${escapeControlText((cause as Error).message)}`,
+      2,
+      { cause },
+    );
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
     throw new CliError(`inject: ${label} must be a JSON object`);

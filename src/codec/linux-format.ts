@@ -19,6 +19,7 @@ import {
   type MemoryLinuxFormatOptions,
 } from './sections/index.js';
 import { CperSeverity, cperSeverityName } from './severity.js';
+import { escapeControlText } from './text-escape.js';
 import { ByteWriter } from './writer.js';
 
 export interface FormatLinuxOptions extends MemoryLinuxFormatOptions {
@@ -185,7 +186,10 @@ function hashX(v: number): string {
   return v === 0 ? '0' : `0x${v.toString(16)}`;
 }
 
-/** printk `%.20s` of the FRU text: up to the first NUL, at most 20 bytes. */
+/**
+ * printk `%.20s` of the FRU text: up to the first NUL, at most 20 bytes. Control characters are
+ * written as \u00XX (escapeControlText): guest-chosen bytes never reach a terminal raw.
+ */
 function fruTextString(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length && i < 20; i++) {
@@ -193,7 +197,7 @@ function fruTextString(bytes: Uint8Array): string {
     if (c === 0) break;
     s += String.fromCharCode(c);
   }
-  return s;
+  return escapeControlText(s);
 }
 
 /** Lines `cper_estatus_print_section()` prints for entry number `secNo`; `pfx` is `P` + one space. */
