@@ -522,7 +522,14 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     await page.waitForFunction(() =>
       document.querySelector('.step')?.textContent?.startsWith('event 1 of'),
     );
-    assert.equal(await page.locator('.diagram .ev').count(), traceOf('polled-ce-storm'));
+    const storm = traceOf('polled-ce-storm');
+    assert.equal(await page.locator('.diagram .ev').count(), storm);
+    // The pasted scenario is in the link: reopened, it runs again.
+    const link = page.url();
+    await page.goto('about:blank');
+    await page.goto(link);
+    await page.waitForSelector('.diagram .ev');
+    assert.equal(await page.locator('.diagram .ev').count(), storm);
     // A broken document is a message, not a blank view.
     await page.fill('textarea[name=scenario-json]', '{"schema": "vras/scenario/v1", "name": 5');
     assert.match((await page.textContent('[role=alert]')) ?? '', /Cannot parse the scenario JSON/);

@@ -21,7 +21,7 @@ import {
   type WatchEvent,
   type WatchRun,
 } from '../model/watch.js';
-import { routeHash, writeRoute } from '../url.js';
+import { MAX_URL_INPUT, routeHash, writeRoute } from '../url.js';
 
 const LANE_W = 104;
 /** Width of the time-and-label column left of the lanes. */
@@ -385,7 +385,7 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
   const [kernel, setKernel] = useState<KernelVersion>(
     (p.get('k') as KernelVersion | null) ?? '6.1',
   );
-  const [json, setJson] = useState('');
+  const [json, setJson] = useState(p.get('j') ?? '');
   const [step, setStepRaw] = useState(Number(p.get('step') ?? 0) || 0);
   const result = useMemo((): { run: WatchRun } | { error: string } => {
     try {
@@ -404,6 +404,8 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
   useEffect(() => {
     writeRoute('watch', {
       s: json.trim() === '' ? name : undefined,
+      // A pasted scenario travels in the link too, when it fits.
+      j: json.trim() !== '' && json.length <= MAX_URL_INPUT ? json : undefined,
       seed: seed === '1' ? undefined : seed,
       k: kernel === '6.1' ? undefined : kernel,
       step: String(step),
@@ -478,7 +480,7 @@ export function WatchView(props: { params: URLSearchParams }): ComponentChild {
           `vras simulate ${name} --seed ${seed}${kernel === '6.1' ? '' : ` --kernel ${kernel}`}`,
         ),
       ]),
-      h('details', null, [
+      h('details', { open: p.has('j') }, [
         h('summary', null, 'Run a scenario pasted as JSON (vras/scenario/v1)'),
         h('textarea', {
           name: 'scenario-json',
