@@ -70,6 +70,7 @@ export async function startHarness(): Promise<PageHarness> {
     headless: true,
     args: CHROMIUM_ARGS,
   });
+  rmArtifacts(); // only this run's screenshots
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     browser,
