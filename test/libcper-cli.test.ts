@@ -20,9 +20,9 @@ describe('vras decode --format libcper', () => {
     assert.deepStrictEqual(parseLibcperJson(r.stdout), parseLibcperJson(expected.jsonText));
   });
 
-  test('many records print one JSON line each; a section type not modelled is an error line and exit 1', () => {
-    const files = ['09-pcibus-s1', '07-pcie-s2', '24-ampere-s3'].map((n) =>
-      join(corpusDir(), `${n}.cper`),
+  test('many records print one JSON line each; an input libcper has no form for is an error line and exit 1', () => {
+    const files = ['09-pcibus-s1.cper', 'linux61-hest.bin', '24-ampere-s3.cper'].map((n) =>
+      join(corpusDir(), n),
     );
     const r = run('decode', ...files, '--format', 'libcper');
     assert.equal(r.status, 1, r.stderr);
@@ -37,7 +37,7 @@ describe('vras decode --format libcper', () => {
       parseLibcperJson(lines[0]!),
       parseLibcperJson(byName.get('09-pcibus-s1')!.jsonText),
     );
-    assert.match(lines[1]!, /error: .*PCIe is not supported/);
+    assert.match(lines[1]!, /error: .*libcper reads CPER records and sections, not a hest/);
     assert.deepStrictEqual(
       parseLibcperJson(lines[2]!),
       parseLibcperJson(byName.get('24-ampere-s3')!.jsonText),
