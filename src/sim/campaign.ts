@@ -162,6 +162,44 @@ interface FleetVm {
   generation: number;
 }
 
+/**
+ * The VMs an error stream has touched, each as one identity byte (0: not yet): bit 0 set, bits
+ * 1–2 its number of faulty locations − 1, bit 3 CE-prone. A byte array up to 2^24 VMs, a map
+ * beyond; `order` lists them in first-touch order.
+ */
+class FleetIndex {
+  readonly order: number[] = [];
+  readonly #bytes: Uint8Array | undefined;
+  readonly #map: Map<number, number> | undefined;
+
+  constructor(vms: number) {
+    if (vms <= 1 << 24) this.#bytes = new Uint8Array(vms);
+    else this.#map = new Map();
+  }
+
+  static identity(ceProne: boolean, locations: number): number {
+    return 1 | ((locations - 1) << 1) | (ceProne ? 8 : 0);
+  }
+
+  static ceProne(id: number): boolean {
+    return (id & 8) !== 0;
+  }
+
+  static locations(id: number): number {
+    return ((id >> 1) & 3) + 1;
+  }
+
+  get(index: number): number {
+    return this.#bytes !== undefined ? this.#bytes[index]! : (this.#map!.get(index) ?? 0);
+  }
+
+  add(index: number, id: number): void {
+    if (this.#bytes !== undefined) this.#bytes[index] = id;
+    else this.#map!.set(index, id);
+    this.order.push(index);
+  }
+}
+
 type Flow = 'guest-user' | 'scrub' | 'serror';
 
 /**
@@ -263,7 +301,7 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
   ) {
     throw new RangeError(`bad campaign partition ${partition.part} of ${partition.count}`);
   }
-  const own = (vm: FleetVm): boolean => vm.index % partition.count === partition.part;
+  const owns = (index: number): boolean => index % partition.count === partition.part;
   if (o.hours === undefined && o.errors === undefined) {
     throw new RangeError('give hours or errors');
   }
@@ -272,6 +310,11 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
   const every = o.progressEvery ?? 100_000;
   const rng = Random.fork(o.seed, 'campaign.fleet');
   const port = codecRecordPort({ ram: [{ start: HOST_RAM_BASE, size: 1n << 40n }] });
+  // Every VM the error stream touches (in every partition alike) needs only whether it is
+  // CE-prone and how many faulty locations it has: kept a byte per VM, in first-touch order.
+  // The full FleetVm (locations, records, world) exists only for the partition's own VMs that
+  // need it.
+  const touched = new FleetIndex(o.vms);
   const fleet = new Map<number, FleetVm>();
   const mix = o.mix ?? 'field';
   const r =
@@ -282,6 +325,19 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
   const ceRate = (o.vms * r.cePerDimmYear * r.dimmsPerVm) / (YEAR_HOURS * HOUR_NS);
   const ueRate = (o.vms * r.ueMachineYear) / (YEAR_HOURS * HOUR_NS);
 
+  /** VM `index`'s identity (FleetIndex bits), drawn from its own stream when first touched. */
+  const touch = (index: number): number => {
+    let id = touched.get(index);
+    if (id === 0) {
+      const vr = Random.fork(o.seed, `campaign.vm${index}`);
+      const ceProne = vr.chance(r.ceMachineFraction);
+      const n = 1 + vr.int(4);
+      id = FleetIndex.identity(ceProne, n);
+      touched.add(index, id);
+    }
+    return id;
+  };
+  /** VM `index` in full: the same stream again, then its locations. */
   const vmAt = (index: number): FleetVm => {
     let vm = fleet.get(index);
     if (vm === undefined) {
@@ -343,18 +399,28 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
     if (ce) {
       nextCe = now + Math.max(1, rng.exponentialNs(1 / ceRate));
       // A correctable error lands on a CE-prone VM (rejection keeps VMs lazy).
-      let vm = vmAt(rng.int(o.vms));
-      for (let k = 0; !vm.ceProne && k < 64; k++) vm = vmAt(rng.int(o.vms));
-      const i = rng.int(vm.locations.length);
+      let index = rng.int(o.vms);
+      let id = touch(index);
+      for (let k = 0; !FleetIndex.ceProne(id) && k < 64; k++) {
+        index = rng.int(o.vms);
+        id = touch(index);
+      }
+      const i = rng.int(FleetIndex.locations(id));
       s.ce++;
-      if (own(vm)) corrected(vm, i);
+      if (owns(index)) corrected(vmAt(index), i);
     } else {
       nextUe = now + Math.max(1, rng.exponentialNs(1 / ueRate));
       s.ue++;
-      uncorrected(vmAt(rng.int(o.vms)), rng.float());
+      const index = rng.int(o.vms);
+      touch(index);
+      uncorrected(index, rng.float());
     }
     if (o.onProgress !== undefined && s.errors % every === 0) {
-      o.onProgress({ errors: s.errors, simulatedHours: now / HOUR_NS, vmsTouched: fleet.size });
+      o.onProgress({
+        errors: s.errors,
+        simulatedHours: now / HOUR_NS,
+        vmsTouched: touched.order.length,
+      });
     }
   }
 
@@ -376,12 +442,13 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
     }
   }
 
-  function uncorrected(vm: FleetVm, u: number): void {
+  function uncorrected(index: number, u: number): void {
     const split = UE_SPLIT;
     const hostKernel = u >= split.guestUser + split.scrubbed + split.uncontained;
     // Which flow an error takes is the same in every partition; only the VM's owner runs it.
     if (!hostKernel) s.full++;
-    if (!own(vm)) return;
+    if (!owns(index)) return;
+    const vm = vmAt(index);
     if (hostKernel) {
       // Host kernel memory: the host's GHES reads the record (codec), then cannot recover. The
       // host's panic takes the VM down with it: its guest is reset before its next error (the
@@ -555,15 +622,16 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
   }
 
   phase = 1;
-  for (const vm of fleet.values()) {
+  for (const index of touched.order) {
     retiring++;
-    if (own(vm)) retire(vm);
+    const vm = fleet.get(index);
+    if (vm !== undefined) retire(vm);
   }
 
   const summary: CampaignSummary = {
     seed: `${o.seed}`,
     vms: o.vms,
-    vmsTouched: fleet.size,
+    vmsTouched: touched.order.length,
     simulatedHours: now / HOUR_NS,
     errors: s.errors,
     correctedErrors: s.ce,
