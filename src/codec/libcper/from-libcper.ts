@@ -673,6 +673,68 @@ const nvidia: Reverse = (ir) => {
   return b.b;
 };
 
+const pcie: Reverse = (ir) => {
+  const b = new Buf(208);
+  let v = 0n;
+  const set = (bit: number) => {
+    v |= 1n << BigInt(bit);
+  };
+  const bcd = (n: number) => ((Math.trunc(n / 10) % 16) << 4) | (n % 10);
+  if (has(ir, 'version')) {
+    const ver = obj(ir.version);
+    b.u8(12, bcd(n32(ver.minor)));
+    b.u8(13, bcd(n32(ver.major)));
+    set(1);
+  }
+  if (has(ir, 'commandStatus')) {
+    const c = obj(ir.commandStatus);
+    b.u16(16, n16(c.commandRegister));
+    b.u16(18, n16(c.statusRegister));
+    set(2);
+  }
+  if (has(ir, 'deviceID')) {
+    const d = obj(ir.deviceID);
+    const cc = n32(d.classCode);
+    b.u16(24, n16(d.vendorID));
+    b.u16(26, n16(d.deviceID));
+    // Quirk: libcper's to-cper stores the class code bytes in the reverse of its to-json order.
+    b.u8(28, cc >>> 16);
+    b.u8(29, cc >>> 8);
+    b.u8(30, cc);
+    b.u8(31, n8(d.functionNumber));
+    b.u8(32, n8(d.deviceNumber));
+    b.u16(33, n16(d.segmentNumber));
+    b.u8(35, n8(d.primaryOrDeviceBusNumber));
+    b.u8(36, n8(d.secondaryBusNumber));
+    b.u16(37, n16(n16(d.slotNumber) << 3)); // slot number in bits 15:3
+    set(3);
+  }
+  if (has(ir, 'bridgeControlStatus')) {
+    const c = obj(ir.bridgeControlStatus);
+    b.u16(48, n16(c.secondaryStatusRegister));
+    b.u16(50, n16(c.controlRegister));
+    set(5);
+  }
+  if (has(ir, 'capabilityStructure')) {
+    b.bytes(52, b64(obj(ir.capabilityStructure).data, 'capabilityStructure.data'), 60);
+    set(6);
+  }
+  if (has(ir, 'aerInfo')) {
+    b.bytes(112, b64(obj(ir.aerInfo).data, 'aerInfo.data'), 96);
+    set(7);
+  }
+  if (has(ir, 'portType')) {
+    b.u32(8, Number(pairValue(ir.portType, 32)));
+    set(0);
+  }
+  if (has(ir, 'deviceSerialNumber')) {
+    b.u64(40, n64(ir.deviceSerialNumber));
+    set(4);
+  }
+  b.u64(0, v);
+  return b.b;
+};
+
 const IA32_TYPES: readonly Guid[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -843,13 +905,13 @@ const REVERSE: Readonly<Record<string, readonly [string, Reverse]>> = {
   '8dc44363-0c96-4710-b7bf-04bb99534c3f': ['CxlComponent', cxlComponent],
   '6d5244f2-2712-11ec-bea7-cb3fdb95c786': ['Nvidia', nvidia],
   '2826cc9f-448c-4c2b-86b6-a95394b7ef33': ['Ampere', ampere],
+  'd995e954-bbc1-430f-ad91-b44dcb3c6f35': ['Pcie', pcie],
 };
 
 /** Types libcper decodes whose reverse conversion vras does not model yet. */
 const NOT_MODELLED: Readonly<Record<string, string>> = {
   'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': 'ARM',
   'bf32d4d5-b427-4025-8495-8a9e5d4030e4': 'ARM RAS',
-  'd995e954-bbc1-430f-ad91-b44dcb3c6f35': 'PCIe',
   '9068e568-6ca0-11f0-aeaf-159343591eac': 'NVIDIA event',
 };
 

@@ -16,6 +16,16 @@ describe('libcper JSON from CPER bytes', () => {
     assert.ok(records.length >= 100, `only ${records.length} records`);
   });
 
+  test('a decoded record converts as its bytes do', () => {
+    for (const r of records.slice(0, 20)) {
+      assert.deepStrictEqual(
+        cperRecordToLibcper(decodeCperRecord(r.cper)),
+        cperRecordBytesToLibcper(r.cper),
+        r.name,
+      );
+    }
+  });
+
   test('the single-section form gives libcper’s descriptor and section objects', () => {
     const r = records.find((x) => x.name === '11-dmargeneric-s1')!;
     const d = r.json.sectionDescriptors[0];

@@ -8,9 +8,14 @@
 // printed as `{"Unknown": {"data": base64}}` without a message. Section rules follow libcper's
 // sections/cper-section-*.c; where libcper is odd the code matches it and says so ("quirk").
 
+import { type CperRecord, encodeCperRecord } from '../cper-record.js';
 import { CodecError, CodecErrorCode } from '../errors.js';
 import { guidFromBytes } from '../guid.js';
 import { bytesToBase64 } from '../hex.js';
+import {
+  type CperSectionWithDescriptor,
+  encodeSectionWithDescriptor,
+} from '../section-with-descriptor.js';
 import type { LibcperJson } from './json-text.js';
 
 type Obj = Record<string, LibcperJson>;
@@ -2168,4 +2173,14 @@ export function sectionWithDescriptorBytesToLibcper(bytes: Uint8Array): Obj {
     sectionDescriptor: descriptorToLibcper(d),
     section: sectionToLibcper(d.guid(16), bytes.subarray(offset, offset + length)),
   };
+}
+
+/** libcper's JSON for a decoded CPER record (its bytes, encoded exactly, then read as libcper). */
+export function cperRecordToLibcper(record: CperRecord): Obj {
+  return cperRecordBytesToLibcper(encodeCperRecord(record));
+}
+
+/** libcper's JSON for a decoded section with its descriptor (the single-section form). */
+export function sectionWithDescriptorToLibcper(value: CperSectionWithDescriptor): Obj {
+  return sectionWithDescriptorBytesToLibcper(encodeSectionWithDescriptor(value));
 }
