@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { corpusRecords } from '../../../test/support/libcper-corpus.js';
+import { decodeCperRecord } from '../cper-record.js';
 import { CodecError, CodecErrorCode } from '../errors.js';
 import { parseLibcperJson, stringifyLibcperJson } from './json-text.js';
-import { cperRecordBytesToLibcper, sectionWithDescriptorBytesToLibcper } from './to-libcper.js';
+import {
+  cperRecordBytesToLibcper,
+  cperRecordToLibcper,
+  sectionWithDescriptorBytesToLibcper,
+} from './to-libcper.js';
 
 const records = corpusRecords();
 
