@@ -162,6 +162,26 @@ interface FleetVm {
   generation: number;
 }
 
+/** Full VMs by index: an array up to 2^20 VMs (a lookup per error), a map beyond. */
+class FullVms {
+  readonly #array: (FleetVm | undefined)[] | undefined;
+  readonly #map: Map<number, FleetVm> | undefined;
+
+  constructor(vms: number) {
+    if (vms <= 1 << 20) this.#array = new Array<FleetVm | undefined>(vms).fill(undefined);
+    else this.#map = new Map();
+  }
+
+  get(index: number): FleetVm | undefined {
+    return this.#array !== undefined ? this.#array[index] : this.#map!.get(index);
+  }
+
+  set(index: number, vm: FleetVm): void {
+    if (this.#array !== undefined) this.#array[index] = vm;
+    else this.#map!.set(index, vm);
+  }
+}
+
 /**
  * The VMs an error stream has touched, each as one identity byte (0: not yet): bit 0 set, bits
  * 1–2 its number of faulty locations − 1, bit 3 CE-prone. A byte array up to 2^24 VMs, a map
@@ -315,7 +335,7 @@ export function runCampaignPart(o: CampaignOptions): CampaignPart {
   // The full FleetVm (locations, records, world) exists only for the partition's own VMs that
   // need it.
   const touched = new FleetIndex(o.vms);
-  const fleet = new Map<number, FleetVm>();
+  const fleet = new FullVms(o.vms);
   const mix = o.mix ?? 'field';
   const r =
     mix === 'field'
