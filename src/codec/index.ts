@@ -26,6 +26,7 @@ export * from './lint-status-block.js';
 export * from './linux-format.js';
 export * from './linux-verdict.js';
 export * from './mce.js';
+export * from './mce-cper-x86.js';
 export * from './mce-linux.js';
 export * from './mce-severity.js';
 export * from './meanings.js';
