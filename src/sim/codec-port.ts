@@ -91,7 +91,9 @@ export function codecRecordPort(options: CodecRecordPortOptions = {}): RecordPor
       const f = acc.findings.find((x) => x.message.startsWith('[Firmware'));
       return f === undefined ? { kind: 'empty' } : { kind: 'rejected', line: f.message };
     }
-    const d = decoded(block);
+    // readBlock remembered these bytes just before: decode them into the memo directly.
+    memoDecoded ??= decodeGhesStatusBlock(block);
+    const d = memoDecoded;
     const sections: RecordSection[] = d.entries.map((e) => {
       const body = e.body as { kind: string };
       if (body.kind === 'memory') {
