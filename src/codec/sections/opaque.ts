@@ -80,7 +80,7 @@ export function encodeSectionBody(w: ByteWriter, guid: Guid, body: SectionBody):
   const codec: SectionCodec<unknown> | undefined = sectionCodecByKind(body.kind);
   if (codec === undefined || codec.guid !== guid) {
     throw new CodecError(
-      `Cannot encode ${w.structure}: a ${body.kind} body cannot be the body of section type ${guid}`,
+      `Cannot encode ${w.structure}: a ${JSON.stringify(body.kind)} body cannot be the body of section type ${guid}`,
       {
         code: CodecErrorCode.Invalid,
         structure: w.structure,
