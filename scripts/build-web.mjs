@@ -1,6 +1,8 @@
-// Builds the vras page into a folder of static files (index.html, app.js, app.css) that work
-// offline, from file:// or any static web server (a BMC's, for example): one classic script (an
-// IIFE, since file:// pages cannot load ES modules), no requests to anything else.
+// Builds the vras page into a folder of static files (index.html, app.js, app.css, watch.js) that
+// work offline, from file:// or any static web server (a BMC's, for example): classic scripts
+// (IIFEs, since file:// pages cannot load ES modules), no requests to anything else. app.js holds
+// Decode and Build; watch.js (the simulator and scenarios) is loaded the first time the Watch view
+// opens, and uses app.js's preact (window.vrasPreact), so there is one preact on the page.
 //
 //   node scripts/build-web.mjs [OUTDIR]        (default dist/web)
 //
@@ -30,10 +32,7 @@ export async function buildWeb({
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => ({ file: f, doc: JSON.parse(readFileSync(join(scenarioDir, f), 'utf8')) }));
-  await build({
-    entryPoints: [join(root, 'src', 'web', 'main.ts')],
-    define: { VRAS_SCENARIO_FILES: JSON.stringify(scenarios) },
-    outfile: join(tmp, 'app.js'),
+  const common = {
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -41,13 +40,39 @@ export async function buildWeb({
     minify,
     legalComments: 'none',
     logLevel: 'warning',
+  };
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src', 'web', 'main.ts')],
+    outfile: join(tmp, 'app.js'),
+  });
+  // watch.js takes preact from app.js instead of a second copy (hooks need one instance).
+  const sharedPreact = {
+    name: 'shared-preact',
+    setup(b) {
+      b.onResolve({ filter: /^preact(\/hooks)?$/ }, (a) => ({
+        path: a.path,
+        namespace: 'shared-preact',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'shared-preact' }, (a) => ({
+        contents: `module.exports = globalThis.${a.path === 'preact' ? 'vrasPreact' : 'vrasPreactHooks'};`,
+        loader: 'js',
+      }));
+    },
+  };
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src', 'web', 'watch-entry.ts')],
+    outfile: join(tmp, 'watch.js'),
+    define: { VRAS_SCENARIO_FILES: JSON.stringify(scenarios) },
+    plugins: [sharedPreact],
   });
   for (const f of ['index.html', 'app.css'])
     copyFileSync(join(root, 'src', 'web', 'static', f), join(tmp, f));
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   renameSync(tmp, target);
-  return ['index.html', 'app.js', 'app.css'].map((f) => join(target, f));
+  return ['index.html', 'app.js', 'app.css', 'watch.js'].map((f) => join(target, f));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,6 +1,6 @@
 // `vras ui`: the vras page (decode, build, watch) served on 127.0.0.1, or written as static
 // files that work offline (`--out DIR`, e.g. for a BMC's web server). The page has no server-side
-// logic: the server only hands out index.html, app.js and app.css. In a checkout the page is
+// logic: the server only hands out index.html, app.js, app.css and watch.js. In a checkout the page is
 // (re)built by scripts/build-web.mjs when dist/web is missing or older than its sources.
 //
 //   vras ui [--port N]
@@ -20,19 +20,20 @@ const USAGE = `usage: vras ui [--port N]
 
 Serves the vras page on http://127.0.0.1:PORT/ (default port 8417; 0 picks a free one): decode
 records in the browser, build a HEST or a record, watch a scenario cross the layers. Everything
-runs in the browser; the server only hands out three static files. Stop it with Ctrl-C.
+runs in the browser; the server only hands out four static files. Stop it with Ctrl-C.
 
 options:
   --port N     the port on 127.0.0.1 (default 8417)
-  --out DIR    write the page to DIR (index.html, app.js, app.css) and exit; it works offline,
+  --out DIR    write the page to DIR (index.html, app.js, app.css, watch.js) and exit; it works offline,
                from file:// or any static web server
   -h, --help   this text`;
 
-export const PAGE_FILES = ['index.html', 'app.js', 'app.css'] as const;
+export const PAGE_FILES = ['index.html', 'app.js', 'app.css', 'watch.js'] as const;
 const TYPES: Record<(typeof PAGE_FILES)[number], string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'watch.js': 'text/javascript; charset=utf-8',
 };
 /** The layers the page bundles: a newer file in any of them means a rebuild. */
 const SOURCES = ['web', 'codec', 'engine', 'sim', 'scenarios'];
@@ -89,7 +90,7 @@ export function serveUi(dir: string, port: number): Promise<UiServer> {
     const body = files.get(name);
     if ((req.method !== 'GET' && req.method !== 'HEAD') || body === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('not found: the page is /, app.js and app.css\n');
+      res.end('not found: the page is /, app.js, app.css and watch.js\n');
       return;
     }
     res.writeHead(200, {

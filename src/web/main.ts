@@ -2,12 +2,57 @@
 // view and its state come from the URL hash (url.ts), so a link reopens what was shown. Any error
 // while drawing a view is shown as a message in its place: the page is never blank.
 
+import * as preact from 'preact';
 import { type ComponentChild, h, render } from 'preact';
+import * as hooks from 'preact/hooks';
 import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { type Route, readRoute, routeHash, VIEWS, type View } from './url.js';
 import { BuildView } from './views/build-view.js';
 import { DecodeView } from './views/decode-view.js';
-import { WatchView } from './views/watch-view.js';
+import type { WatchView as WatchViewType } from './views/watch-view.js';
+
+// watch.js (the simulator) uses this preact: one instance, so its hooks work.
+Object.assign(globalThis, { vrasPreact: preact, vrasPreactHooks: hooks });
+
+type WatchModule = { WatchView: typeof WatchViewType };
+let watchLoad: Promise<WatchModule> | undefined;
+
+/** Loads watch.js once (a classic script beside app.js, so it works from file:// too). */
+function loadWatch(): Promise<WatchModule> {
+  watchLoad ??= new Promise<WatchModule>((resolve, reject) => {
+    const g = globalThis as { vrasWatch?: WatchModule };
+    if (g.vrasWatch !== undefined) return resolve(g.vrasWatch);
+    const s = document.createElement('script');
+    const here = document.querySelector<HTMLScriptElement>('script[src$="app.js"]')?.src;
+    s.src = here === undefined ? 'watch.js' : here.replace(/app\.js$/, 'watch.js');
+    s.onload = () =>
+      g.vrasWatch === undefined
+        ? reject(new Error('watch.js did not start'))
+        : resolve(g.vrasWatch);
+    s.onerror = () => reject(new Error('Cannot load watch.js (the simulator) beside app.js'));
+    document.head.append(s);
+  });
+  return watchLoad;
+}
+
+/** The Watch view, once watch.js is here; a message while it loads or if it cannot. */
+function LazyWatch(props: { params: URLSearchParams }): ComponentChild {
+  const [mod, setMod] = useState<WatchModule | undefined>(
+    (globalThis as { vrasWatch?: WatchModule }).vrasWatch,
+  );
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (mod === undefined) {
+      loadWatch().then(setMod, (e: Error) => {
+        watchLoad = undefined;
+        setError(e.message);
+      });
+    }
+  }, [mod]);
+  if (error !== '') return h('div', { class: 'error', role: 'alert' }, error);
+  if (mod === undefined) return h('p', { class: 'muted' }, 'Loading the simulator…');
+  return h(mod.WatchView, { params: props.params });
+}
 
 const TITLES: Record<View, string> = { decode: 'Decode', build: 'Build', watch: 'Watch' };
 
@@ -66,7 +111,7 @@ function App(): ComponentChild {
   const key = `${route.view}:${route.params.toString()}`;
   let body: ComponentChild;
   if (route.view === 'build') body = h(BuildView, { params: route.params, key });
-  else if (route.view === 'watch') body = h(WatchView, { params: route.params, key });
+  else if (route.view === 'watch') body = h(LazyWatch, { params: route.params, key });
   else body = h(DecodeView, { params: route.params, key });
   const nextTheme: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' };
   return h('div', { class: 'app' }, [

@@ -1,4 +1,4 @@
-// `vras ui`: --out writes the three static files, the server answers only them on 127.0.0.1, and
+// `vras ui`: --out writes the four static files, the server answers only them on 127.0.0.1, and
 // bad options are CLI errors with the usage's words.
 
 import assert from 'node:assert/strict';
@@ -10,12 +10,13 @@ import { describe, it } from 'node:test';
 import { ROOT, vras } from './support.js';
 
 describe('vras ui', () => {
-  it('--out DIR writes index.html, app.js and app.css that load nothing from elsewhere', () => {
+  it('--out DIR writes index.html, app.js, app.css and watch.js that load nothing from elsewhere', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vras-ui-out-'));
     try {
       const r = vras(['ui', '--out', dir]);
       assert.equal(r.code, 0, r.stderr);
-      for (const f of ['index.html', 'app.js', 'app.css']) assert.ok(existsSync(join(dir, f)), f);
+      for (const f of ['index.html', 'app.js', 'app.css', 'watch.js'])
+        assert.ok(existsSync(join(dir, f)), f);
       const html = readFileSync(join(dir, 'index.html'), 'utf8');
       // Only relative references: the folder works from file:// or any static server.
       const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
@@ -50,6 +51,7 @@ describe('vras ui', () => {
       assert.match(index.headers.get('content-type') ?? '', /text\/html/);
       assert.match(await index.text(), /<script src="app.js"/);
       assert.equal((await fetch(`${url}app.js`)).status, 200);
+      assert.equal((await fetch(`${url}watch.js`)).status, 200);
       assert.equal((await fetch(`${url}../package.json`)).status, 404);
       assert.equal((await fetch(`${url}src/web/main.ts`)).status, 404);
       assert.equal((await fetch(url, { method: 'POST' })).status, 404);
