@@ -16,7 +16,8 @@
 //   "expect": { "guestPanic": null, "killedCode": null, "recordsDelivered": 20 }
 // }
 
-import { KERNEL_VERSIONS, type KernelVersion } from '../codec/index.js';
+import { escapeControlText, KERNEL_VERSIONS, type KernelVersion } from '../codec/index.js';
+import { EngineError, type MachineConfig, resolveSources } from '../engine/index.js';
 import {
   type ArmWorldConfig,
   buildArmWorld,
@@ -102,7 +103,21 @@ function worldConfig(
   const m = w.machine ?? 'qemu-7.2';
   let machine: ArmWorldConfig['machine'];
   if (m === 'qemu-7.2' || m === 'qemu-10.2') machine = m;
-  else machine = toValue(obj(name, m, 'world.machine')) as ArmWorldConfig['machine'];
+  else {
+    const config = toValue(obj(name, m, 'world.machine')) as MachineConfig;
+    if (!Array.isArray(config.sources)) bad(name, 'world.machine.sources must be an array');
+    for (const [i, src] of config.sources.entries()) {
+      if (src === null || typeof src !== 'object' || Array.isArray(src))
+        bad(name, `world.machine.sources[${i}] must be an object`);
+    }
+    try {
+      resolveSources(config); // the engine's own checks, before a world is built on it
+    } catch (cause) {
+      if (!(cause instanceof EngineError)) throw cause;
+      bad(name, `world.machine: ${escapeControlText(cause.message)}`);
+    }
+    machine = config as ArmWorldConfig['machine'];
+  }
   const ar = w.arNotification ?? 'sea';
   if (ar !== 'sea' && ar !== 'serror') bad(name, 'world.arNotification must be sea or serror');
   const vmm = w.vmm ?? 'vras';
@@ -123,6 +138,109 @@ function worldConfig(
   };
 }
 
+/** A message field: its JSON form once "0x…" strings became bigint. */
+type FieldSpec =
+  | { readonly type: 'bigint' | 'boolean' | 'string'; readonly optional?: boolean }
+  | { readonly type: 'int'; readonly max: number; readonly optional?: boolean }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly optional?: boolean }
+  | { readonly type: 'object'; readonly fields: Readonly<Record<string, FieldSpec>> };
+
+/**
+ * What a JSON scenario may send, by target and kind, and each message's fields (the sim's own
+ * message types: DramMessage, VmmMessage, GuestKernelMessage). Anything else is refused at load
+ * time: a wrong field would otherwise fail deep inside a component in the middle of a run.
+ */
+const MESSAGES: Readonly<Record<string, Readonly<Record<string, Record<string, FieldSpec>>>>> = {
+  'hw.dram': {
+    inject: {
+      hpa: { type: 'bigint' },
+      type: { type: 'enum', values: ['ce', 'ue'] },
+      scrub: { type: 'boolean', optional: true },
+    },
+  },
+  vmm: {
+    migrate: {},
+    'system-reset': {},
+    'post-record': {
+      sourceId: { type: 'int', max: 0xffff },
+      notify: { type: 'boolean' },
+      report: {
+        type: 'object',
+        fields: {
+          severity: { type: 'int', max: 0xffff_ffff },
+          physicalAddress: { type: 'bigint', optional: true },
+          errorType: { type: 'int', max: 0xff },
+        },
+      },
+    },
+    'post-bytes': {
+      sourceId: { type: 'int', max: 0xffff },
+      notify: { type: 'boolean' },
+      hex: { type: 'string' },
+    },
+  },
+  'guest.kernel': { touch: { pid: { type: 'int', max: 0xffff_ffff } } },
+};
+
+function checkFields(
+  name: string,
+  where: string,
+  v: Record<string, unknown>,
+  fields: Readonly<Record<string, FieldSpec>>,
+  skip: readonly string[] = [],
+): void {
+  for (const k of Object.keys(v)) {
+    if (!skip.includes(k) && !(k in fields))
+      bad(name, `${where}.${k} is not a field of this message`);
+  }
+  for (const [k, f] of Object.entries(fields)) {
+    const x = v[k];
+    const at = `${where}.${k}`;
+    if (x === undefined) {
+      if (f.type === 'object' || f.optional !== true) bad(name, `${at} is missing`);
+      continue;
+    }
+    switch (f.type) {
+      case 'bigint':
+        if (typeof x !== 'bigint') bad(name, `${at} must be a "0x…" string`);
+        break;
+      case 'boolean':
+      case 'string':
+        if (typeof x !== f.type) bad(name, `${at} must be a ${f.type}`);
+        break;
+      case 'int':
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > f.max)
+          bad(name, `${at} must be an integer in 0..${f.max}`);
+        break;
+      case 'enum':
+        if (typeof x !== 'string' || !f.values.includes(x))
+          bad(name, `${at} must be one of ${f.values.join(', ')}`);
+        break;
+      default:
+        if (x === null || typeof x !== 'object' || Array.isArray(x))
+          bad(name, `${at} must be an object`);
+        checkFields(name, at, x as Record<string, unknown>, f.fields);
+    }
+  }
+}
+
+/** Refuses a message its target does not take, or one whose fields are not what it expects. */
+function checkMessage(name: string, i: number, target: string, message: Record<string, unknown>) {
+  const kinds = MESSAGES[target];
+  const known = Object.entries(MESSAGES)
+    .map(([t, k]) => `${t} (${Object.keys(k).join(', ')})`)
+    .join('; ');
+  if (kinds === undefined)
+    bad(name, `events[${i}].target ${JSON.stringify(target)} is not one of: ${known}`);
+  const fields = kinds[message.kind as string];
+  if (fields === undefined)
+    bad(
+      name,
+      `events[${i}].message.kind ${JSON.stringify(message.kind)} is not one ${target} takes: ${known}`,
+    );
+  checkFields(name, `events[${i}].message`, message, fields, ['kind']);
+}
+
 interface EventSpec {
   readonly input: ScheduledInput;
   readonly count: number;
@@ -140,6 +258,7 @@ function events(name: string, v: Json | undefined): EventSpec[] {
     ) as ScheduledInput['message'];
     if (typeof message.kind !== 'string') bad(name, `events[${i}].message.kind must be a string`);
     if (typeof o.target !== 'string') bad(name, `events[${i}].target must be a string`);
+    checkMessage(name, i, o.target, message as Record<string, unknown>);
     const r = o.repeat === undefined ? {} : obj(name, o.repeat, `events[${i}].repeat`);
     const step: Record<string, bigint> = {};
     for (const [k, s] of Object.entries(r.step === undefined ? {} : obj(name, r.step, 'step'))) {
