@@ -60,7 +60,20 @@ export function encodeDocument(text: string): Uint8Array {
   // libcper's JSON (cper-convert to-json, decode --format libcper) converts as libcper's to-cper.
   const libcper = libcperDocumentBytes(text);
   if (libcper !== undefined) return libcper;
-  const doc = fromJson(text);
+  let doc: ReturnType<typeof fromJson>;
+  try {
+    doc = fromJson(text);
+  } catch (error) {
+    // The parser quotes the document: its control characters (newlines too) stay escaped.
+    if (!(error instanceof CodecError)) throw error;
+    throw new CodecError(escapeControlText(error.message), {
+      code: error.code,
+      structure: error.structure,
+      ...(error.field === undefined ? {} : { field: error.field }),
+      ...(error.offset === undefined ? {} : { offset: error.offset }),
+      cause: error,
+    });
+  }
   const value = doc.value as Record<string, unknown>;
   if (value === undefined || value === null) {
     throw new CliError(`Cannot encode ${doc.kind}: value is missing`);

@@ -244,26 +244,36 @@ function buildFromConfig(path: string): Uint8Array {
   } catch (cause) {
     throw new CliError(`Cannot read ${path}: ${(cause as Error).message}`, 2, { cause });
   }
+  return hestFromConfigText(text, path);
+}
+
+/**
+ * The HEST a config text describes (a vras/v1 document of kind hest, or the config object);
+ * `label` names the input in messages. Every failure is a one-line CliError.
+ */
+export function hestFromConfigText(text: string, label: string): Uint8Array {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text, jsonReviver);
   } catch (cause) {
     throw new CliError(
-      `Cannot parse ${path} as JSON: ${escapeControlText((cause as Error).message)}`,
+      `Cannot parse ${label} as JSON: ${escapeControlText((cause as Error).message)}`,
       2,
       { cause },
     );
   }
   const isDocument = isObject(parsed) && parsed.schema !== undefined;
-  const hest = isDocument ? (fromJson<Hest>(text, 'hest').value as Hest) : hestFromConfig(parsed);
   try {
-    // A vras/v1 document names a field it lacks by its JSON path (value.sources[0].…).
-    return isDocument ? withJsonPaths(hest, 'value', 'hest', encodeHest) : encodeHest(hest);
+    const hest = isDocument ? (fromJson<Hest>(text, 'hest').value as Hest) : hestFromConfig(parsed);
+    // A field is named by its JSON path (value.sources[0].… in a document, config.… otherwise).
+    return withJsonPaths(hest, isDocument ? 'value' : 'config', 'hest', encodeHest);
   } catch (error) {
     if (error instanceof CodecError) {
-      throw new CliError(`Cannot build the HEST from ${path}: ${error.message}`, 2, {
-        cause: error,
-      });
+      throw new CliError(
+        `Cannot build the HEST from ${label}: ${escapeControlText(error.message)}`,
+        2,
+        { cause: error },
+      );
     }
     throw error;
   }

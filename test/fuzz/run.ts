@@ -23,6 +23,8 @@ if (values.only !== undefined && !targets.some((t) => t.name === values.only)) {
 const round = 250_000;
 let done = 0;
 let failed = 0;
+/** Cases and milliseconds per target over every round, for the cases/s table. */
+const perTarget = new Map<string, { cases: number; ms: number }>();
 const started = performance.now();
 for (let r = 0; done < total; r++) {
   const cases = Math.min(round, total - done);
@@ -41,10 +43,25 @@ for (let r = 0; done < total; r++) {
       `  replay: npm run fuzz -- --seed ${f.seed} --only '${f.target}' --cases ${f.caseIndex + 1}`,
     );
   }
+  for (const [name, n] of Object.entries(result.perTarget)) {
+    const t = perTarget.get(name) ?? { cases: 0, ms: 0 };
+    t.cases += n;
+    t.ms += result.perTargetMs[name] ?? 0;
+    perTarget.set(name, t);
+  }
   done += cases;
   const secs = (performance.now() - started) / 1000;
   console.error(
     `fuzz: ${done}/${total} cases, ${targets.length} targets, ${failed} failures, ${Math.round(done / secs)} cases/s`,
+  );
+}
+// Cases per second of each target's own time (the run's wall time is spread over all of them).
+const width = Math.max(...[...perTarget.keys()].map((n) => n.length), 6);
+console.log(`${'target'.padEnd(width)}  ${'cases'.padStart(9)}  ${'cases/s'.padStart(10)}`);
+for (const [name, t] of [...perTarget].sort((a, b) => a[0].localeCompare(b[0]))) {
+  const rate = t.ms > 0 ? Math.round(t.cases / (t.ms / 1000)) : 0;
+  console.log(
+    `${name.padEnd(width)}  ${String(t.cases).padStart(9)}  ${String(rate).padStart(10)}`,
   );
 }
 console.log(`${done - failed} passed, ${failed} failed`);

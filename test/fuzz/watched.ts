@@ -65,7 +65,7 @@ export function fuzzWatched(options: WatchedOptions): Promise<FuzzResult> {
         };
         finish(() => {
           void worker.terminate();
-          resolve({ cases: options.cases, perTarget: {}, failures: [hung] });
+          resolve({ cases: options.cases, perTarget: {}, perTargetMs: {}, failures: [hung] });
         });
       },
       Math.min(500, Math.max(50, options.stallMs / 4)),
