@@ -110,6 +110,7 @@ for (let i = 0; i < 256; i++) {
   PRINTABLE[i] = i >= 0x20 && i < 0x7f ? i : 0x2e;
 }
 let dumpBuffer = new Uint8Array(8192);
+let lineEnds = new Int32Array(128);
 
 /**
  * `linuxHexDumpLines(prefix, bytes, true)` (print_hex_dump with ASCII, sections/arm-processor.ts)
@@ -122,9 +123,11 @@ export function hexDumpLinesFast(prefix: string, bytes: Uint8Array): string[] {
   if (utf8 === undefined) return linuxHexDumpLines(prefix, bytes, true);
   if (n === 0) return [];
   const rows = Math.ceil(n / 16);
-  // A line's text after the prefix: offset, ": ", up to 49 columns of hex, 16 characters, "\n".
+  // A line's text after the prefix: offset, ": ", up to 49 columns of hex, 16 characters.
   const size = rows * 76;
   if (dumpBuffer.length < size) dumpBuffer = new Uint8Array(size);
+  if (lineEnds.length < rows) lineEnds = new Int32Array(Math.max(rows, lineEnds.length * 2));
+  const ends = lineEnds;
   const b = dumpBuffer;
   const hi = HEX_HI;
   const lo = HEX_LO;
@@ -173,11 +176,20 @@ export function hexDumpLinesFast(prefix: string, bytes: Uint8Array): string[] {
     }
     while (p - start < width) b[p++] = 0x20;
     for (let j = row; j < row + len; j++) b[p++] = PRINTABLE[bytes[j]!]!;
-    b[p++] = 0x0a;
+    ends[row >> 4] = p;
   }
-  const lines = utf8.decode(b.subarray(0, p - 1)).split('\n');
-  if (dumpBuffer.length > 1 << 20) dumpBuffer = new Uint8Array(8192);
-  for (let i = 0; i < lines.length; i++) lines[i] = prefix + lines[i]!;
+  // One string for the whole dump, cut at the recorded line ends (cheaper than split).
+  const text = utf8.decode(b.subarray(0, p));
+  if (dumpBuffer.length > 1 << 20) {
+    dumpBuffer = new Uint8Array(8192);
+    lineEnds = new Int32Array(128);
+  }
+  const lines = new Array<string>(rows);
+  for (let i = 0, start = 0; i < rows; i++) {
+    const end = ends[i]!;
+    lines[i] = prefix + text.slice(start, end);
+    start = end;
+  }
   return lines;
 }
 
