@@ -735,6 +735,267 @@ const pcie: Reverse = (ir) => {
   return b.b;
 };
 
+const ARM_REGISTERS: readonly (readonly [width: 4 | 8, names: readonly string[]])[] = [
+  [
+    4,
+    [
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'r6',
+      'r7',
+      'r8',
+      'r9',
+      'r10',
+      'r11',
+      'r12',
+      'r13_sp',
+      'r14_lr',
+      'r15_pc',
+    ],
+  ],
+  [
+    4,
+    [
+      'dfar',
+      'dfsr',
+      'ifar',
+      'isr',
+      'mair0',
+      'mair1',
+      'midr',
+      'mpidr',
+      'nmrr',
+      'prrr',
+      'sctlr_ns',
+      'spsr',
+      'spsr_abt',
+      'spsr_fiq',
+      'spsr_irq',
+      'spsr_svc',
+      'spsr_und',
+      'tpidrprw',
+      'tpidruro',
+      'tpidrurw',
+      'ttbcr',
+      'ttbr0',
+      'ttbr1',
+      'dacr',
+    ],
+  ],
+  [
+    4,
+    [
+      'elr_hyp',
+      'hamair0',
+      'hamair1',
+      'hcr',
+      'hcr2',
+      'hdfar',
+      'hifar',
+      'hpfar',
+      'hsr',
+      'htcr',
+      'htpidr',
+      'httbr',
+      'spsr_hyp',
+      'vtcr',
+      'vttbr',
+      'dacr32_el2',
+    ],
+  ],
+  [4, ['sctlr_s', 'spsr_mon']],
+  [8, [...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp']],
+  [
+    8,
+    [
+      'elr_el1',
+      'esr_el1',
+      'far_el1',
+      'isr_el1',
+      'mair_el1',
+      'midr_el1',
+      'mpidr_el1',
+      'sctlr_el1',
+      'sp_el0',
+      'sp_el1',
+      'spsr_el1',
+      'tcr_el1',
+      'tpidr_el0',
+      'tpidr_el1',
+      'tpidrro_el0',
+      'ttbr0_el1',
+      'ttbr1_el1',
+    ],
+  ],
+  [
+    8,
+    [
+      'elr_el2',
+      'esr_el2',
+      'far_el2',
+      'hacr_el2',
+      'hcr_el2',
+      'hpfar_el2',
+      'mair_el2',
+      'sctlr_el2',
+      'sp_el2',
+      'spsr_el2',
+      'tcr_el2',
+      'tpidr_el2',
+      'ttbr0_el2',
+      'vtcr_el2',
+      'vttbr_el2',
+    ],
+  ],
+  [
+    8,
+    [
+      'elr_el3',
+      'esr_el3',
+      'far_el3',
+      'mair_el3',
+      'sctlr_el3',
+      'sp_el3',
+      'spsr_el3',
+      'tcr_el3',
+      'tpidr_el3',
+      'ttbr0_el3',
+    ],
+  ],
+];
+
+function armErrorInformation(type: number, e: Obj): bigint {
+  const info = obj(e.errorInformation);
+  const inner = obj(info.cacheError ?? info.tlbError ?? info.busError);
+  let v = 0n;
+  let out = 0n;
+  const put = (validBit: number, value: bigint, at: number) => {
+    v |= 1n << BigInt(validBit);
+    out |= value << BigInt(at);
+  };
+  const b1 = (x: LibcperJson | undefined) => (bool(x) ? 1n : 0n);
+  if (has(inner, 'transactionType')) put(0, pairValue(inner.transactionType, 2), 16);
+  if (has(inner, 'operation')) put(1, pairValue(inner.operation, 4), 18);
+  if (has(inner, 'level')) put(2, BigInt.asUintN(3, n64(inner.level)), 22);
+  if (has(inner, 'processorContextCorrupt')) put(3, b1(inner.processorContextCorrupt), 25);
+  if (has(inner, 'corrected')) put(4, b1(inner.corrected), 26);
+  if (has(inner, 'precisePC')) put(5, b1(inner.precisePC), 27);
+  if (has(inner, 'restartablePC')) put(6, b1(inner.restartablePC), 28);
+  if (type === 4) {
+    if (has(inner, 'participationType')) put(7, pairValue(inner.participationType, 2), 29);
+    if (has(inner, 'timedOut')) put(8, b1(inner.timedOut), 31);
+    if (has(inner, 'addressSpace')) put(9, pairValue(inner.addressSpace, 2), 32);
+    if (has(inner, 'memoryAttributes')) put(10, BigInt.asUintN(9, n64(inner.memoryAttributes)), 34);
+    if (has(inner, 'accessMode')) put(11, pairValue(inner.accessMode, 1), 43);
+  }
+  return out | v;
+}
+
+const arm: Reverse = (ir) => {
+  const infos = Array.isArray(ir.errorInfo) ? (ir.errorInfo as LibcperJson[]) : [];
+  const contexts = Array.isArray(ir.contextInfo) ? (ir.contextInfo as LibcperJson[]) : [];
+  const h = new Buf(40);
+  let v = 0;
+  h.u16(4, n16(ir.errorInfoNum));
+  h.u16(6, n16(ir.contextInfoNum));
+  h.u32(8, n32(ir.sectionLength));
+  if (has(ir, 'mpidrEl1')) {
+    h.u64(16, n64(ir.mpidrEl1));
+    v |= 1;
+  }
+  if (has(ir, 'errorAffinity')) {
+    h.u32(12, Number(pairValue(ir.errorAffinity, 32)));
+    v |= 2;
+  }
+  h.u64(24, n64(ir.midrEl1));
+  if (has(ir, 'running')) {
+    h.u32(32, bool(ir.running) ? 1 : 0);
+    v |= 4;
+  }
+  if (has(ir, 'psciState')) h.u32(36, n32(ir.psciState));
+  const vendor = has(ir, 'vendorSpecificInfo')
+    ? b64(obj(ir.vendorSpecificInfo).data, 'vendorSpecificInfo.data')
+    : undefined;
+  if (vendor !== undefined) v |= 8;
+  h.u32(0, v);
+  const parts = [h.b];
+  for (const x of infos) {
+    const e = obj(x);
+    const b = new Buf(32);
+    const type = Number(pairValue(e.errorType, 8));
+    let iv = 0;
+    b.u8(0, n8(e.version));
+    b.u8(1, n8(e.length));
+    b.u8(4, type);
+    if (has(e, 'multipleError')) {
+      b.u16(5, Number(pairValue(e.multipleError, 16)));
+      iv |= 1;
+    }
+    if (has(e, 'flags')) {
+      b.u8(
+        7,
+        bitsFrom(e.flags, ['firstErrorCaptured', 'lastErrorCaptured', 'propagated', 'overflow']),
+      );
+      iv |= 2;
+    }
+    if (has(e, 'errorInformation')) {
+      b.u64(8, armErrorInformation(type, e));
+      iv |= 4;
+    }
+    if (has(e, 'virtualFaultAddress')) {
+      b.u64(16, n64(e.virtualFaultAddress));
+      iv |= 8;
+    }
+    if (has(e, 'physicalFaultAddress')) {
+      b.u64(24, n64(e.physicalFaultAddress));
+      iv |= 16;
+    }
+    b.u16(2, iv);
+    parts.push(b.b);
+  }
+  for (const x of contexts) {
+    const c = obj(x);
+    const type = Number(pairValue(c.registerContextType, 16));
+    const head = new Buf(8);
+    head.u16(0, n16(c.version));
+    head.u16(2, type);
+    head.u32(4, n32(c.registerArraySize));
+    parts.push(head.b);
+    const regs = obj(c.registerArray);
+    const layout = ARM_REGISTERS[type];
+    if (layout !== undefined) {
+      const [w, names] = layout;
+      const r = new Buf(w * names.length);
+      names.forEach((n, k) => {
+        if (w === 4) r.u32(4 * k, n32(regs[n]));
+        else r.u64(8 * k, n64(regs[n]));
+      });
+      parts.push(r.b);
+    } else if (type === 8) {
+      const enc = obj(regs.mrsEncoding);
+      const r = new Buf(10);
+      r.u16(
+        0,
+        (n8(enc.op2) & 7) |
+          ((n8(enc.crm) & 15) << 3) |
+          ((n8(enc.crn) & 15) << 7) |
+          ((n8(enc.op1) & 7) << 11) |
+          ((n8(enc.o0) & 3) << 14),
+      );
+      r.u64(2, n64(regs.value));
+      parts.push(r.b);
+    } else {
+      parts.push(b64(regs.data, 'registerArray.data'));
+    }
+  }
+  if (vendor !== undefined) parts.push(vendor);
+  return cat(...parts);
+};
+
 const IA32_TYPES: readonly Guid[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -906,11 +1167,11 @@ const REVERSE: Readonly<Record<string, readonly [string, Reverse]>> = {
   '6d5244f2-2712-11ec-bea7-cb3fdb95c786': ['Nvidia', nvidia],
   '2826cc9f-448c-4c2b-86b6-a95394b7ef33': ['Ampere', ampere],
   'd995e954-bbc1-430f-ad91-b44dcb3c6f35': ['Pcie', pcie],
+  'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ArmProcessor', arm],
 };
 
 /** Types libcper decodes whose reverse conversion vras does not model yet. */
 const NOT_MODELLED: Readonly<Record<string, string>> = {
-  'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': 'ARM',
   'bf32d4d5-b427-4025-8495-8a9e5d4030e4': 'ARM RAS',
   '9068e568-6ca0-11f0-aeaf-159343591eac': 'NVIDIA event',
 };
