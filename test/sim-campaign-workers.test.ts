@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCampaignInWorkers } from '../src/cli/campaign-workers.js';
 import { toJson } from '../src/codec/index.js';
@@ -9,6 +11,7 @@ import {
   runCampaign,
   runCampaignPart,
 } from '../src/sim/index.js';
+import { repoRoot } from './support/shared.js';
 
 // A campaign split over worker threads (VMs by index modulo N) must give the summary one
 // thread gives for the same seed, byte for byte, whatever N.
@@ -29,6 +32,35 @@ describe('campaign over workers', () => {
       assert.ok(s.recordsDelivered > 0 && s.vmsTouched > 1);
       if (o.mix === 'uncorrected') assert.ok(s.fullStackErrors > 100 && s.processKills > 0);
     }
+  });
+
+  it('vras campaign --workers 2 prints the summary --workers 1 prints', () => {
+    const run = (workers: string) =>
+      spawnSync(
+        join(repoRoot, 'bin/vras'),
+        [
+          'campaign',
+          '--vms',
+          '200',
+          '--errors',
+          '5000',
+          '--seed',
+          '5',
+          '--json',
+          '--workers',
+          workers,
+        ],
+        { encoding: 'utf8' },
+      );
+    const one = run('1');
+    const two = run('2');
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.status, 0, two.stderr);
+    assert.match(one.stdout, /"kind": "campaign-summary"/);
+    assert.equal(two.stdout, one.stdout);
+    const bad = run('0');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--workers must be a positive number/);
   });
 
   it('adds up in-thread parts to the whole for 1 to 5 partitions', () => {
