@@ -13,6 +13,8 @@ import {
   apeiMcePrinted,
   apeiMceRecord,
   CperSeverity,
+  decodeGhesStatusBlock,
+  formatLinuxX86,
   ghesSeverityOf,
   HestNotificationType,
   type KernelVersion,
@@ -27,6 +29,7 @@ import {
   printMceLines,
   userAccessLine,
   X86_PANIC_KERNEL_OFFSET_LINE,
+  x86CacheErrorRecord,
 } from '../codec/index.js';
 import {
   BusyPolicy,
@@ -41,9 +44,9 @@ import {
 } from '../engine/index.js';
 import { FileGuestMemory } from '../engine/node/file-memory.js';
 import type { GuestManifest } from './cache.js';
-import type { ConsoleLine } from './console.js';
+import { type ConsoleLine, hardwareErrorRecords } from './console.js';
 import { GuestError } from './errors.js';
-import { expectRecordPrinted } from './expect-record.js';
+import { assertLines, expectRecordPrinted } from './expect-record.js';
 import {
   bootOwnHest,
   type EngineMachine,
@@ -94,6 +97,12 @@ export const X86_SCENARIOS = [
     title: 'several records on the NMI source, each posted after the previous ack, in order',
   },
   {
+    id: 'ghes-ia32x64',
+    n: 8,
+    group: 'x86-main',
+    title: 'IA32/X64 processor error section on the polled source: cper-x86.c lines',
+  },
+  {
     id: 'mce-fatal-panic',
     n: 7,
     group: 'x86-fatal',
@@ -110,6 +119,7 @@ export const X86_MAIN_ORDER: readonly X86ScenarioId[] = [
   'mce-ao-late-kill',
   'ghes-nmi-kill',
   'ghes-nmi-queue',
+  'ghes-ia32x64',
 ];
 
 /** The x86 guests' GHES region: reserved by `memmap=2M$0x20000000` (README "Guest setup"). */
@@ -503,6 +513,53 @@ async function ghesNmiQueue(run: X86Run): Promise<void> {
   }
 }
 
+/**
+ * A corrected record with one IA32/X64 processor error section (local APIC id, CPUID info, one
+ * cache-check error information structure). x86 kernels print it (cper-x86.c
+ * cper_print_proc_ia) where arm64 ones print an unknown section: the expected lines are the
+ * codec's formatLinuxX86 (the record header, then `section_type: IA32/X64 processor error` and
+ * the cper_print_proc_ia lines of printIa32X64SectionLinux).
+ */
+export function ia32x64Record(random: () => number): Uint8Array {
+  // Local APIC id 0: the guest's one vCPU.
+  return x86CacheErrorRecord(0n, 0xffff_ffff_8100_0000n + BigInt(random() % 0x1000));
+}
+
+async function ghesIa32x64(run: X86Run): Promise<void> {
+  const record = ia32x64Record(run.random);
+  // ghes.c prints at most 2 corrected records per 5 s: after the queue's, wait for a slot.
+  await sleep(5200);
+  const from = run.vm.console.lines.length;
+  const out = run.m.engine.record(X86_SOURCE.polled, record);
+  const t0 = performance.now();
+  if (out.status !== 'posted') fail(`the engine did not post the record: ${out.status}`);
+  const header = `Hardware error from APEI Generic Hardware Error Source: ${X86_SOURCE.polled}`;
+  const first = await run.vm.console.waitFor(
+    (l) => /^\{\d+\}\[Hardware Error\]: /.test(l.text) && l.text.endsWith(header),
+    { timeoutMs: 20_000, from, what: 'the IA32/X64 record header' },
+  );
+  run.latencies.push(first.hostMs - t0);
+  const seq = Number(/^\{(\d+)\}/.exec(first.text)![1]);
+  const expected = formatLinuxX86(decodeGhesStatusBlock(record), {
+    sourceId: X86_SOURCE.polled,
+    seq,
+    kernel: run.kernel,
+  });
+  const prefix = `{${seq}}[Hardware Error]: `;
+  let count = 0;
+  await run.vm.console.waitFor((l) => l.text.startsWith(prefix) && ++count >= expected.length, {
+    timeoutMs: 5000,
+    from: first.index,
+    what: `the last line of record {${seq}}`,
+  });
+  const got = hardwareErrorRecords(run.vm.console.lines.slice(first.index)).find(
+    (r) => r.seq === seq,
+  );
+  if (got === undefined) fail(`record {${seq}} vanished`);
+  assertLines(got.lines, expected, `IA32/X64 record {${seq}}`);
+  await waitConsumed(run.m.engine, X86_SOURCE.polled, 10_000);
+}
+
 async function fatalScenario(run: X86Run): Promise<void> {
   await startVictim(run, 'busy');
   await sleep(300);
@@ -545,6 +602,7 @@ const MAIN: Record<string, Fn> = {
   'mce-ao-late-kill': (r) => mceScenario(r, 'ao-late'),
   'ghes-nmi-kill': ghesNmiKill,
   'ghes-nmi-queue': ghesNmiQueue,
+  'ghes-ia32x64': ghesIa32x64,
 };
 
 function rng(seed: number): () => number {

@@ -13,7 +13,7 @@ import {
   CperSeverity,
   decodeGhesStatusBlock,
   encodeGhesStatusBlock,
-  formatLinux,
+  formatLinuxX86,
   genericErrorDataEntry,
   ghesSeverityOf,
   ghesStatusBlock,
@@ -34,6 +34,7 @@ import {
   printMceLines,
   userAccessLine,
   X86_PANIC_KERNEL_OFFSET_LINE,
+  x86CacheErrorRecord,
 } from '../codec/index.js';
 import {
   BusyPolicy,
@@ -65,6 +66,7 @@ export const X86_SIM_SCENARIOS = [
   'mce-ao-late-kill',
   'ghes-nmi-kill',
   'ghes-nmi-queue',
+  'ghes-ia32x64',
   'mce-fatal-panic',
 ] as const;
 export type X86SimScenario = (typeof X86_SIM_SCENARIOS)[number];
@@ -97,23 +99,32 @@ export function x86SimMachineConfig(): MachineConfig {
   };
 }
 
-/** Linux's ___ratelimit(): `burst` events per `intervalNs`, the window starting at the first. */
+/**
+ * Linux's ___ratelimit(): `burst` events per `intervalNs`, the window starting at the first; when
+ * a window ends with events missed, the next call prints `<func>: N callbacks suppressed`.
+ */
 class Ratelimit {
   private begin = -1;
   private printed = 0;
+  private missed = 0;
   constructor(
+    private readonly func: string,
     private readonly intervalNs: number,
     private readonly burst: number,
   ) {}
-  allow(now: number): boolean {
+  /** Whether to print now; `notice` receives the suppression line when there is one. */
+  allow(now: number, notice: (line: string) => void): boolean {
     if (this.begin < 0 || now >= this.begin + this.intervalNs) {
+      if (this.missed > 0) notice(`${this.func}: ${this.missed} callbacks suppressed`);
       this.begin = now;
       this.printed = 0;
+      this.missed = 0;
     }
     if (this.printed < this.burst) {
       this.printed++;
       return true;
     }
+    this.missed++;
     return false;
   }
 }
@@ -160,9 +171,9 @@ export class X86World {
   panicked = false;
   /** Whether lines are kept (a campaign only counts). */
   private readonly keepLines: boolean;
-  private readonly ghesCorrected = new Ratelimit(5 * SEC, 2);
-  private readonly ghesUncorrected = new Ratelimit(5 * SEC, 2);
-  private readonly eventsLogged = new Ratelimit(60 * SEC, 2);
+  private readonly ghesCorrected = new Ratelimit('ghes_print_estatus', 5 * SEC, 2);
+  private readonly ghesUncorrected = new Ratelimit('ghes_print_estatus', 5 * SEC, 2);
+  private readonly eventsLogged = new Ratelimit('mce_notify_irq', 60 * SEC, 2);
   private readonly processes = new Map<bigint, Process>();
 
   constructor(
@@ -303,7 +314,8 @@ export class X86World {
   // ---- the guest kernel ----
 
   private mceLog(rec: LinuxMceRecord, printed: boolean): void {
-    if (this.eventsLogged.allow(this.scheduler.now)) this.print(MCE_EVENTS_LOGGED_LINE);
+    if (this.eventsLogged.allow(this.scheduler.now, (l) => this.print(l)))
+      this.print(MCE_EVENTS_LOGGED_LINE);
     if (printed) this.print(...printMceLines(rec));
   }
 
@@ -372,9 +384,9 @@ export class X86World {
     this.counters.ghesRecords++;
     const sev = ghesSeverityOf(status.errorSeverity);
     const limit = sev <= 1 ? this.ghesCorrected : this.ghesUncorrected;
-    if (limit.allow(this.scheduler.now)) {
+    if (limit.allow(this.scheduler.now, (l) => this.print(l))) {
       this.seq++;
-      this.print(...formatLinux(status, { sourceId, seq: this.seq, kernel: this.kernel }));
+      this.print(...formatLinuxX86(status, { sourceId, seq: this.seq, kernel: this.kernel }));
     }
     for (const e of status.entries) {
       if (e.sectionType !== MEMORY_SECTION_GUID) continue;
@@ -484,6 +496,12 @@ export function simulateX86Scenarios(
       w.service();
     }
     w.advance(200 * MS);
+  });
+  run('ghes-ia32x64', () => {
+    // The real harness waits out ghes.c's corrected-record ratelimit (2 per 5 s) first.
+    w.advance(5200 * MS);
+    w.record(X86_SIM_SOURCE.polled, x86CacheErrorRecord(0n, 0xffff_ffff_8100_0c49n));
+    w.advance(300 * MS);
   });
   const f = new X86World(kernel, seed ^ 1n);
   f.boot();

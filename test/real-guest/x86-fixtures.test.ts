@@ -104,6 +104,7 @@ for (const kernel of KERNELS) {
   describe(`x86 fixtures of the real ${kernel} amd64 guest`, () => {
     it('has a fixture for every scenario', () => {
       assert.deepEqual(readdirSync(join(DIR, kernel)).sort(), [
+        'ghes-ia32x64.txt',
         'ghes-nmi-kill.txt',
         'ghes-nmi-queue.txt',
         'ghes-polled-corrected.txt',
