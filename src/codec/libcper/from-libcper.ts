@@ -996,6 +996,111 @@ const arm: Reverse = (ir) => {
   return cat(...parts);
 };
 
+/** "0x…" register text (libcper prints ARM RAS registers as 0x%016llX) to a number. */
+function hexValue(v: LibcperJson | undefined): bigint {
+  if (typeof v === 'bigint' || typeof v === 'number') return n64(v);
+  if (typeof v !== 'string') return 0n;
+  const m = /^\s*0[xX]([0-9a-fA-F]{1,16})/.exec(v);
+  return m === null ? 0n : BigInt(`0x${m[1]}`);
+}
+
+const ARM_RAS_MPAM_KEY: Guid = 'ebb45182-fb03-4bf9-9aca-8613709fd789';
+
+const armRas: Reverse = (ir) => {
+  const syndromes = Array.isArray(ir.errorSyndromes) ? (ir.errorSyndromes as LibcperJson[]) : [];
+  const aux = isObj(ir.auxData) ? ir.auxData : undefined;
+  const node = new Buf(80);
+  node.u32(0, n32(ir.revision));
+  node.u32(4, n32(obj(ir.componentType).raw));
+  node.u16(8, syndromes.length);
+  node.u16(12, 80);
+  node.u16(14, aux === undefined ? 0 : 80 + 72 * syndromes.length);
+  const inst = n8(obj(ir.ipInstanceFormat).raw);
+  const type = n8(obj(ir.ipTypeFormat).raw);
+  node.u8(16, inst);
+  node.u8(17, type);
+  const ii = obj(ir.ipInstance);
+  if (inst === 0) node.u64(24, hexValue(ii.mpidrEl1));
+  else if (inst === 1) node.u64(24, hexValue(ii.systemPhysicalAddress));
+  else if (inst === 2) {
+    node.u64(24, hexValue(ii.localAddressIdentifier));
+    node.u64(32, hexValue(ii.baseAddress));
+  }
+  const it = obj(ir.ipType);
+  if (type === 0) {
+    node.u64(40, hexValue(it.midrEl1));
+    node.u64(48, hexValue(it.revidrEl1));
+    node.u64(56, hexValue(it.aidrEl1));
+  } else if (type === 1 || type === 2) {
+    node.u64(40, hexValue(it.iidr));
+    node.u64(48, hexValue(it.aidr));
+  }
+  node.text(64, ir.userData, 15);
+  const parts = [node.b];
+  for (const x of syndromes) {
+    const e = obj(x);
+    const b = new Buf(72);
+    b.u32(0, n32(e.errorRecordIndex));
+    b.u8(4, ((n8(e.rasExtensionRevisionField) & 15) << 4) | (n8(e.rasExtensionArchVersion) & 15));
+    const regs = [
+      'Feature',
+      'Control',
+      'PrimaryStatus',
+      'Address',
+      'Misc0',
+      'Misc1',
+      'Misc2',
+      'Misc3',
+    ];
+    regs.forEach((r, k) => {
+      const name = r.startsWith('Misc')
+        ? `errorRecordMiscRegister${r.slice(4)}`
+        : `errorRecord${r}Register`;
+      b.u64(8 + 8 * k, hexValue(e[name]));
+    });
+    parts.push(b.b);
+  }
+  if (aux !== undefined) {
+    const contexts = Array.isArray(aux.contexts) ? (aux.contexts as LibcperJson[]) : [];
+    const pairs = Array.isArray(aux.keyValuePairs) ? (aux.keyValuePairs as LibcperJson[]) : [];
+    const ctxParts: Uint8Array[] = [];
+    for (const x of contexts) {
+      const c = obj(x);
+      const regs = Array.isArray(c.registers) ? (c.registers as LibcperJson[]) : [];
+      const b = new Buf(16 + 16 * regs.length);
+      const local = obj(c.flags).addressSpaceIdentifierScope === 'LocalAddressSpace';
+      b.u32(0, 16 + 16 * regs.length);
+      b.u16(4, local ? 1 : 0);
+      b.u16(6, regs.length);
+      if (local) b.u64(8, n64(c.addressSpaceIdentifier));
+      regs.forEach((r, k) => {
+        b.u64(16 + 16 * k, hexValue(obj(r).address));
+        b.u64(24 + 16 * k, hexValue(obj(r).value));
+      });
+      ctxParts.push(b.b);
+    }
+    const kvp = new Buf(24 * pairs.length);
+    pairs.forEach((x, k) => {
+      const p = obj(x);
+      const key = guid(p.key);
+      kvp.guid(24 * k, key);
+      kvp.u64(
+        24 * k + 16,
+        key === ARM_RAS_MPAM_KEY && has(p, 'mpamPartId') ? n64(p.mpamPartId) : hexValue(p.value),
+      );
+    });
+    const contextBytes = cat(...ctxParts);
+    const head = new Buf(16);
+    head.u16(0, n16(aux.version));
+    head.u16(2, contexts.length);
+    head.u32(4, 16 + contextBytes.length + kvp.b.length);
+    head.u32(8, 16 + contextBytes.length);
+    head.u32(12, pairs.length);
+    parts.push(head.b, contextBytes, kvp.b);
+  }
+  return cat(...parts);
+};
+
 const IA32_TYPES: readonly Guid[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -1168,11 +1273,11 @@ const REVERSE: Readonly<Record<string, readonly [string, Reverse]>> = {
   '2826cc9f-448c-4c2b-86b6-a95394b7ef33': ['Ampere', ampere],
   'd995e954-bbc1-430f-ad91-b44dcb3c6f35': ['Pcie', pcie],
   'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ArmProcessor', arm],
+  'bf32d4d5-b427-4025-8495-8a9e5d4030e4': ['ArmRas', armRas],
 };
 
 /** Types libcper decodes whose reverse conversion vras does not model yet. */
 const NOT_MODELLED: Readonly<Record<string, string>> = {
-  'bf32d4d5-b427-4025-8495-8a9e5d4030e4': 'ARM RAS',
   '9068e568-6ca0-11f0-aeaf-159343591eac': 'NVIDIA event',
 };
 
