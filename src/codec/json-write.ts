@@ -87,22 +87,39 @@ function writeText(t: string): void {
   pos = p;
 }
 
-/** A JSON string literal: copied when it is plain ASCII needing no escape, else JSON.stringify's. */
+/** JSON.stringify's own escape of each ASCII character that needs one, else ''. */
+const ASCII_ESCAPE: readonly string[] = Array.from({ length: 128 }, (_, c) =>
+  c < 0x20 || c === 0x22 || c === 0x5c ? JSON.stringify(String.fromCharCode(c)).slice(1, -1) : '',
+);
+
+/**
+ * A JSON string literal: ASCII is copied, with JSON.stringify's escapes where it needs them; a
+ * string with any other character is written as JSON.stringify quotes it.
+ */
 function writeString(s: string): void {
   const n = s.length;
   ensure(n + 2);
-  const b = buf;
   const start = pos;
+  let b = buf;
   let p = start;
   b[p++] = QUOTE;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) {
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c < 0x80) {
+      b[p++] = c;
+      continue;
+    }
+    if (c >= 0x80) {
       pos = start;
       writeText(JSON.stringify(s));
       return;
     }
-    b[p++] = c;
+    // An escape: up to 6 bytes for this character, and room for the rest.
+    pos = p;
+    ensure(6 + (n - i) + 1);
+    b = buf;
+    const e = ASCII_ESCAPE[c]!;
+    for (let k = 0; k < e.length; k++) b[p++] = e.charCodeAt(k);
   }
   b[p++] = QUOTE;
   pos = p;
