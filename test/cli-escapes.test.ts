@@ -103,3 +103,32 @@ test('a QMP error description with control characters reaches the caller escaped
   client.close();
   await new Promise<void>((r) => server.close(() => r()));
 });
+
+test('encodeDocument() errors quoting a document value keep its control characters escaped (found by fuzzing)', async () => {
+  const { encodeDocument } = await import('../src/cli/encode.js');
+  const { decodeGhesStatusBlock, toJson } = await import('../src/codec/index.js');
+  const doc = JSON.parse(
+    toJson(
+      'ghes-status-block',
+      decodeGhesStatusBlock(
+        new Uint8Array(
+          readFileSync(
+            sharedPath(
+              'reference/qemu/captured/qemu-10.2.50-ece408818d/virt',
+              'qmp_cper_payload.bin',
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+  doc.value.entries[0].revision = 'a\nb\u001b[2J';
+  assert.throws(
+    () => encodeDocument(JSON.stringify(doc)),
+    (e: unknown) => {
+      assert.doesNotMatch((e as Error).message, RAW_CONTROL);
+      assert.doesNotMatch((e as Error).message, /\n/);
+      return true;
+    },
+  );
+});

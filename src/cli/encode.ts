@@ -55,25 +55,35 @@ function readText(path: string): string {
   }
 }
 
-/** Bytes for one vras/v1 document (as a JSON text). */
+/**
+ * Bytes for one vras/v1 document (as a JSON text). Messages quote values from the document:
+ * their control characters (newlines included) come back escaped, so each is one safe line.
+ */
 export function encodeDocument(text: string): Uint8Array {
+  try {
+    return encodeDocumentText(text);
+  } catch (error) {
+    if (error instanceof CodecError) {
+      throw new CodecError(escapeControlText(error.message), {
+        code: error.code,
+        structure: error.structure,
+        ...(error.field === undefined ? {} : { field: error.field }),
+        ...(error.offset === undefined ? {} : { offset: error.offset }),
+        cause: error,
+      });
+    }
+    if (error instanceof CliError) {
+      throw new CliError(escapeControlText(error.message), error.exitCode, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function encodeDocumentText(text: string): Uint8Array {
   // libcper's JSON (cper-convert to-json, decode --format libcper) converts as libcper's to-cper.
   const libcper = libcperDocumentBytes(text);
   if (libcper !== undefined) return libcper;
-  let doc: ReturnType<typeof fromJson>;
-  try {
-    doc = fromJson(text);
-  } catch (error) {
-    // The parser quotes the document: its control characters (newlines too) stay escaped.
-    if (!(error instanceof CodecError)) throw error;
-    throw new CodecError(escapeControlText(error.message), {
-      code: error.code,
-      structure: error.structure,
-      ...(error.field === undefined ? {} : { field: error.field }),
-      ...(error.offset === undefined ? {} : { offset: error.offset }),
-      cause: error,
-    });
-  }
+  const doc = fromJson(text);
   const value = doc.value as Record<string, unknown>;
   if (value === undefined || value === null) {
     throw new CliError(`Cannot encode ${doc.kind}: value is missing`);
