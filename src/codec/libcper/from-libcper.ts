@@ -1101,6 +1101,174 @@ const armRas: Reverse = (ir) => {
   return cat(...parts);
 };
 
+const NV_DEVICES = ['CPU', 'GPU', 'DPU', 'NIC', 'SWX', 'BMC'];
+const NV_ORIGINATORS = ['Invalid', 'Reserved1', 'PF_GSP_FW', 'VF_GSP_FW', 'PF_DRIVER', 'VF_DRIVER'];
+
+function hexBytes(v: LibcperJson | undefined): Uint8Array {
+  if (typeof v !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(v)) return new Uint8Array(0);
+  const out = new Uint8Array(v.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(v.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function pdiBytes(b: Buf, at: number, v: LibcperJson | undefined): void {
+  if (typeof v !== 'string') return;
+  const m =
+    /^([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})/.exec(
+      v,
+    );
+  if (m === null) return;
+  for (let k = 0; k < 8; k++) b.u8(at + k, Number.parseInt(m[8 - k]!, 16));
+}
+
+/** The data bytes of one NVIDIA event context from its "data" object. */
+function nvidiaContextData(dev: number, type: number, data: Obj, dataSize: number): Uint8Array {
+  const arr = (v: LibcperJson | undefined) => (Array.isArray(v) ? (v as LibcperJson[]) : []);
+  const gpu = dev === 1;
+  if (gpu && type === 0x8000) {
+    const d = obj(data.gpuInitMetadata);
+    const b = new Buf(192);
+    b.text(0, d.deviceName, 48);
+    b.text(48, d.firmwareVersion, 16);
+    b.text(64, d.pfDriverMicrocodeVersion, 16);
+    b.text(80, d.pfDriverVersion, 16);
+    b.text(96, d.vfDriverVersion, 16);
+    b.u64(112, hexValue(d.configuration));
+    pdiBytes(b, 120, d.pdi);
+    b.u32(128, Number(hexValue(obj(d.architectureId).raw) & 0xffffffffn));
+    const hw = n8(d.hardwareInfoType);
+    b.u8(132, hw);
+    const p = obj(d.pciInfo);
+    if (hw === 0 && isObj(d.pciInfo)) {
+      b.u8(133, Number(hexValue(p.class)));
+      b.u8(134, Number(hexValue(p.subclass)));
+      b.u8(135, Number(hexValue(p.rev)));
+      b.u16(136, Number(hexValue(p.vendorId)));
+      b.u16(138, Number(hexValue(p.deviceId)));
+      b.u16(140, Number(hexValue(p.subsystemVendorId)));
+      b.u16(142, Number(hexValue(p.subsystemId)));
+      ['bar0Start', 'bar0Size', 'bar1Start', 'bar1Size', 'bar2Start', 'bar2Size'].forEach(
+        (k, i) => {
+          b.u64(144 + 8 * i, hexValue(p[k]));
+        },
+      );
+    }
+    return b.b;
+  }
+  if (gpu && type === 0x8001) {
+    const d = obj(data.gpuLegacyXid);
+    const b = new Buf(240);
+    b.u32(0, n32(d.xidCode));
+    b.text(4, d.message, 236);
+    return b.b.subarray(0, dataSize > 0 && dataSize <= 240 ? dataSize : 240);
+  }
+  if (gpu && type === 0x8002) {
+    const d = obj(data.gpuRecommendedActions);
+    const b = new Buf(16);
+    b.u8(0, Number(hexValue(d.flags)));
+    b.u16(4, n16(d.recoveryAction));
+    b.u16(6, n16(d.diagnosticFlow));
+    return b.b;
+  }
+  if (type >= 1 && type <= 4) {
+    const d = obj(data[`type${type}`]);
+    const list = arr(d[['', 'keyValArray64', 'keyValArray32', 'valArray64', 'valArray32'][type]!]);
+    const width = [0, 16, 8, 8, 4][type]!;
+    const b = new Buf(width * list.length);
+    list.forEach((x, i) => {
+      const e = obj(x);
+      if (type === 1) {
+        b.u64(16 * i, hexValue(e.key64));
+        b.u64(16 * i + 8, hexValue(e.val64));
+      } else if (type === 2) {
+        b.u32(8 * i, Number(hexValue(e.key32) & 0xffffffffn));
+        b.u32(8 * i + 4, Number(hexValue(e.val32) & 0xffffffffn));
+      } else if (type === 3) b.u64(8 * i, hexValue(e.val64));
+      else b.u32(4 * i, Number(hexValue(e.val32) & 0xffffffffn));
+    });
+    return b.b;
+  }
+  return hexBytes(data.opaque);
+}
+
+const pad16 = (n: number) => new Uint8Array((16 - (n % 16)) % 16);
+
+const nvidiaEvent: Reverse = (ir) => {
+  const h = obj(ir.eventHeader);
+  const contexts = Array.isArray(ir.eventContexts) ? (ir.eventContexts as LibcperJson[]) : [];
+  const head = new Buf(32);
+  head.u8(0, n8(h.version));
+  head.u8(1, contexts.length);
+  const dev = Math.max(
+    0,
+    NV_DEVICES.indexOf(typeof h.sourceDeviceType === 'string' ? h.sourceDeviceType : ''),
+  );
+  head.u8(2, dev);
+  head.u16(4, Number(hexValue(h.type) & 0xffffn));
+  head.u16(6, Number(hexValue(h.subtype) & 0xffffn));
+  head.u64(8, hexValue(h.linkId));
+  head.text(16, h.signature, 16);
+  const parts: Uint8Array[] = [head.b];
+  const info = obj(ir.eventInfo);
+  const m = typeof info.version === 'string' ? /^(\d+)\.(\d+)/.exec(info.version) : null;
+  const major = m === null ? 0 : Number(m[1]) & 0xff;
+  const minor = m === null ? 0 : Number(m[2]) & 0xff;
+  // libcper writes the rest only for a device whose event info it knows (CPU 0.x, GPU 1.x).
+  let infoBytes: Uint8Array;
+  if (dev === 0 && major === 0) {
+    const c = obj(info.cpu);
+    const a = obj(c.Architecture);
+    const b = new Buf(29);
+    b.u8(0, n8(c.SocketNum));
+    const rev = typeof a.revision === 'string' ? a.revision.split('.').map(Number) : [0, 0];
+    const arch =
+      (Number(hexValue(a.hidFam)) & 0xf) |
+      ((rev[0]! & 0xf) << 4) |
+      ((Number(hexValue(a.chipId)) & 0xff) << 8) |
+      ((rev[1]! & 0xf) << 16) |
+      ((a.preSiPlatform === 'Silicon' ? 0 : 1) << 20) |
+      ((bool(a.errorInjection) ? 1 : 0) << 31);
+    b.u32(1, arch >>> 0);
+    for (let i = 0; i < 4; i++) b.u32(5 + 4 * i, Number(hexValue(c[`Ecid${i + 1}`]) & 0xffffffffn));
+    b.u64(21, hexValue(c.InstanceBase));
+    infoBytes = b.b;
+  } else if (dev === 1 && major === 1) {
+    const g = obj(info.gpu);
+    const b = new Buf(13);
+    b.u8(
+      0,
+      Math.max(
+        0,
+        NV_ORIGINATORS.indexOf(typeof g.EventOriginator === 'string' ? g.EventOriginator : ''),
+      ),
+    );
+    b.u16(1, n16(g.SourcePartition));
+    b.u16(3, n16(g.SourceSubPartition));
+    pdiBytes(b, 5, g.Pdi);
+    infoBytes = b.b;
+  } else {
+    return cat(...parts);
+  }
+  const ih = new Buf(3);
+  ih.u16(0, (major << 8) | minor);
+  ih.u8(2, 3 + infoBytes.length);
+  parts.push(ih.b, infoBytes, pad16(32 + 3 + infoBytes.length));
+  for (const x of contexts) {
+    const c = obj(x);
+    const type = Number(hexValue(c.dataFormatType) & 0xffffn);
+    const data = nvidiaContextData(dev, type, obj(c.data), n32(c.dataSize));
+    const padding = pad16(16 + data.length);
+    const b = new Buf(16);
+    b.u32(0, 16 + data.length + padding.length);
+    b.u16(4, n16(c.version));
+    b.u16(8, type);
+    b.u16(10, n16(c.dataFormatVersion));
+    b.u32(12, data.length);
+    parts.push(b.b, data, padding);
+  }
+  return cat(...parts);
+};
+
 const IA32_TYPES: readonly Guid[] = [
   'a55701f5-e3ef-43de-ac72-249b573fad2c',
   'fc06b535-5e1f-4562-9f25-0a3b9adb63c3',
@@ -1274,12 +1442,11 @@ const REVERSE: Readonly<Record<string, readonly [string, Reverse]>> = {
   'd995e954-bbc1-430f-ad91-b44dcb3c6f35': ['Pcie', pcie],
   'e19e3d16-bc11-11e4-9caa-c2051d5d46b0': ['ArmProcessor', arm],
   'bf32d4d5-b427-4025-8495-8a9e5d4030e4': ['ArmRas', armRas],
+  '9068e568-6ca0-11f0-aeaf-159343591eac': ['NvidiaEvent', nvidiaEvent],
 };
 
 /** Types libcper decodes whose reverse conversion vras does not model yet. */
-const NOT_MODELLED: Readonly<Record<string, string>> = {
-  '9068e568-6ca0-11f0-aeaf-159343591eac': 'NVIDIA event',
-};
+const NOT_MODELLED: Readonly<Record<string, string>> = {};
 
 /** `ir_section_to_cper`: a section object's body bytes for section type `type`. */
 export function libcperSectionToBytes(type: Guid, section: LibcperJson): Uint8Array {
