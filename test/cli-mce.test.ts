@@ -86,4 +86,10 @@ describe('vras mce', () => {
     ]);
     assert.match(both.stderr, /exactly one of --ar/);
   });
+
+  it('vras inject --arch x86_64 mce is vras mce inject', () => {
+    const r = vras(['inject', '--arch', 'x86_64', 'mce', '--ar', '--addr', '0x1000']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /mce inject needs --qmp/);
+  });
 });

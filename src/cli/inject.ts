@@ -36,6 +36,7 @@ import {
 } from './io.js';
 
 const USAGE = `usage: vras inject memory --pa ADDR [record options] TARGET [options]
+       vras inject --arch x86_64 mce --qmp unix:PATH (--ar | --ao) --addr GPA   (vras mce inject)
        vras inject arm [ghes_inject.py arm options] TARGET [options]
        vras inject --file REC [--input raw|hex|base64] TARGET [options]
        vras inject --spec DOC.json TARGET [options]
@@ -333,6 +334,14 @@ function printReport(r: BatchReport): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  // x86_64 guests (issue 12): `mce` is `vras mce inject` (QEMU's machine check over QMP); a
+  // --memory target's RAM starts at GPA 0 (q35). Stripped here so the rest is unchanged.
+  const arch = argv.indexOf('--arch');
+  if (arch >= 0 && argv[arch + 1] === 'x86_64') {
+    argv = argv.filter((_, i) => i !== arch && i !== arch + 1);
+    if (argv[0] === 'mce') return (await import('./mce.js')).run(['inject', ...argv.slice(1)]);
+    if (argv.includes('--memory') && !argv.includes('--ram-base')) argv.push('--ram-base', '0');
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return argv.length === 0 ? 2 : 0;
