@@ -6,6 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { hasNewerQemu, newestSevenSeries } from '../../src/guest/newer.js';
+import { SCENARIOS, type ScenarioId } from '../../src/guest/scenarios.js';
+import { liveGuestCount } from '../../src/guest/vm.js';
 import {
   type CellSpec,
   formatMatrix,
@@ -15,9 +18,6 @@ import {
   QMP_INJECT_SCENARIO,
   runMatrix,
 } from '../../src/harness/matrix.js';
-import { hasNewerQemu, newestSevenSeries } from '../../src/guest/newer.js';
-import { SCENARIOS, type ScenarioId } from '../../src/guest/scenarios.js';
-import { liveGuestCount } from '../../src/guest/vm.js';
 import { guestManifest } from './support.js';
 
 const FULL = process.env.VRAS_MATRIX === 'full';

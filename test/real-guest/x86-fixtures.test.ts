@@ -145,7 +145,7 @@ for (const kernel of KERNELS) {
       ])
         assert.ok(lines.includes(want), `missing: ${want}`);
       assert.ok(
-        lines.includes('VICTIM: got SIGBUS si_code=4 addr=' + `0x${v.vaddr.toString(16)} lsb=12`),
+        lines.includes(`VICTIM: got SIGBUS si_code=4 addr=0x${v.vaddr.toString(16)} lsb=12`),
       );
     });
 
