@@ -96,6 +96,16 @@ const DELIVERABLE = new Set<number>([
   HestNotificationType.SoftwareDelegatedException,
 ]);
 
+/** A configured value for a message: JSON for most, 0x… for a bigint (JSON has none). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'bigint') return `0x${v.toString(16)}`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 function invalid(message: string): never {
   throw new EngineError(EngineErrorCode.InvalidConfig, message);
 }
@@ -112,7 +122,7 @@ export function resolveSources(config: MachineConfig): ResolvedSource[] {
     config.layout !== PointerLayout.HardwareErrorsAddr &&
     config.layout !== PointerLayout.HestAddr
   ) {
-    invalid(`Cannot configure machine: unknown layout ${JSON.stringify(config.layout)}`);
+    invalid(`Cannot configure machine: unknown layout ${describeValue(config.layout)}`);
   }
   if (config.sources.length === 0) invalid('Cannot configure machine: no error sources');
   if (config.layout === PointerLayout.HardwareErrorsAddr && config.sources.length !== 1) {

@@ -32,6 +32,7 @@ import {
   writeU64,
 } from './guest-memory.js';
 import {
+  describeValue,
   HARDWARE_ERRORS_ADDR_FILE,
   HEST_ADDR_FILE,
   type MachineConfig,
@@ -307,7 +308,7 @@ export class RasEngine {
     ) {
       throw new EngineError(
         EngineErrorCode.InvalidConfig,
-        `Cannot configure the engine: migration policy ${JSON.stringify(this.migrationPolicy)} is not allow or refuse-while-poisoned`,
+        `Cannot configure the engine: migration policy ${describeValue(this.migrationPolicy)} is not allow or refuse-while-poisoned`,
       );
     }
     this.arFallbackIss = undefined;

@@ -99,3 +99,18 @@ test('a world.machine object is checked by the engine at load, in one line', () 
     );
   }
 });
+
+test('a world.machine layout given as "0x…" (a bigint once loaded) is refused in words, not "Do not know how to serialize a BigInt"', () => {
+  const d = {
+    ...doc({ kind: 'migrate' }, 'vmm'),
+    world: { machine: { layout: '0x5', sources: [] } },
+  };
+  assert.throws(
+    () => scenarioFromJson(d, 'm.json'),
+    (e: unknown) => {
+      assert.ok(e instanceof SimError, `not a SimError: ${String(e)}`);
+      assert.match(e.message, /unknown layout 0x5/);
+      return true;
+    },
+  );
+});
