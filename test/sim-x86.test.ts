@@ -83,6 +83,11 @@ describe('x86 campaign mix', () => {
     assert.equal(a.corrected + a.ar + a.ao, a.errors);
     assert.ok(a.ar > 0 && a.ao > 0 && a.firmwareFirst > 0 && a.corrected > 0);
     assert.equal(a.memoryFailures, a.ar + a.ao, 'one memory_failure per uncorrected error');
+    assert.equal(
+      a.killed,
+      a.ar + a.ao,
+      'every victim is killed (AR at once, AO and GHES on its next read)',
+    );
     assert.ok(a.acks >= a.corrected, 'every corrected record was acked');
     assert.notDeepEqual(runX86Campaign({ ...o, seed: 8n }), a);
   });

@@ -246,7 +246,11 @@ export class X86World {
             `VICTIM: got SIGBUS si_code=4 addr=0x${p.vaddr.toString(16)} lsb=12`,
           );
           this.kill(p);
-        } else if (p?.alive) this.scheduler.post(20 * MS, 'guest', { kind: 'touch', pfn: p.pfn });
+        } else if (p?.alive)
+          this.scheduler.post(p.mode === 'late' ? 20 * MS : MS, 'guest', {
+            kind: 'touch',
+            pfn: p.pfn,
+          });
         return;
       }
       default:
@@ -276,7 +280,10 @@ export class X86World {
     this.print(
       `VICTIM: pid=${pid} vaddr=0x${vaddr.toString(16)} pagemap=0x${((0x818n << 52n) | pfn).toString(16)} present=1 pfn=0x${pfn.toString(16)} paddr=0x${(pfn << 12n).toString(16)} mode=${mode}`,
     );
-    if (mode === 'late') this.scheduler.post(20 * MS, 'guest', { kind: 'touch', pfn });
+    // A late-kill victim reads its page every 20 ms, a busy one all the time (modelled as every
+    // millisecond): after memory_failure unmapped it, the next read faults (late kill).
+    if (mode !== 'early')
+      this.scheduler.post(mode === 'late' ? 20 * MS : MS, 'guest', { kind: 'touch', pfn });
     return p;
   }
 
