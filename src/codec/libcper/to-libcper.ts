@@ -51,7 +51,8 @@ function u64(v: bigint): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-const bit = (v: bigint | number, n: number): boolean => ((BigInt(v) >> BigInt(n)) & 1n) === 1n;
+const bit = (v: bigint | number, n: number): boolean =>
+  typeof v === 'number' && n < 31 ? ((v >>> n) & 1) === 1 : ((BigInt(v) >> BigInt(n)) & 1n) === 1n;
 const hexUpper = (v: bigint | number, digits: number) =>
   `0x${v.toString(16).toUpperCase().padStart(digits, '0')}`;
 
@@ -1160,6 +1161,11 @@ const ARM_CONTEXT_TYPES = [
 ];
 const firstN = (names: readonly string[], n: number) =>
   Object.fromEntries(names.slice(0, n).map((v, i) => [i, v])) as Record<number, string>;
+const ARM_CACHE_OPS = firstN(ARM_CACHE_BUS_OPERATIONS, 11);
+const ARM_TLB_OPS = firstN(ARM_TLB_OPERATIONS, 9);
+// libcper passes 7 as the table length for bus operations: 7..10 print as unknown.
+const ARM_BUS_OPS = firstN(ARM_CACHE_BUS_OPERATIONS, 7);
+const ARM_CONTEXT_TYPE_NAMES = firstN(ARM_CONTEXT_TYPES, 9);
 const ARM_REGISTER_NAMES: readonly (readonly [width: 4 | 8, names: readonly string[]])[] = [
   [
     4,
@@ -1302,11 +1308,7 @@ function armCacheTlb(info: bigint, type: number): Obj {
   if (valid & 0x1)
     out.transactionType = pair(f(16, 2), ARM_TRANSACTION_TYPES, 'Unknown (Reserved)');
   if (valid & 0x2) {
-    out.operation = pair(
-      f(18, 4),
-      firstN(type === 1 ? ARM_CACHE_BUS_OPERATIONS : ARM_TLB_OPERATIONS, type === 1 ? 11 : 9),
-      'Unknown (Reserved)',
-    );
+    out.operation = pair(f(18, 4), type === 1 ? ARM_CACHE_OPS : ARM_TLB_OPS, 'Unknown (Reserved)');
   }
   if (valid & 0x4) out.level = f(22, 3);
   if (valid & 0x8) out.processorContextCorrupt = bit(info, 25);
@@ -1322,8 +1324,7 @@ function armBus(info: bigint): Obj {
   const out: Obj = {};
   if (valid & 0x1)
     out.transactionType = pair(f(16, 2), ARM_TRANSACTION_TYPES, 'Unknown (Reserved)');
-  if (valid & 0x2)
-    out.operation = pair(f(18, 4), firstN(ARM_CACHE_BUS_OPERATIONS, 7), 'Unknown (Reserved)');
+  if (valid & 0x2) out.operation = pair(f(18, 4), ARM_BUS_OPS, 'Unknown (Reserved)');
   if (valid & 0x4) out.level = f(22, 3);
   if (valid & 0x8) out.processorContextCorrupt = bit(info, 25);
   if (valid & 0x10) out.corrected = bit(info, 26);
@@ -1428,7 +1429,7 @@ const armProcessor: SectionConverter = (s, size) => {
     if (arraySize > remaining) return undefined;
     const c: Obj = {
       version,
-      registerContextType: pair(type, firstN(ARM_CONTEXT_TYPES, 9), 'Unknown (Reserved)'),
+      registerContextType: pair(type, ARM_CONTEXT_TYPE_NAMES, 'Unknown (Reserved)'),
       registerArraySize: arraySize,
     };
     const regs = ARM_REGISTER_NAMES[type];
@@ -1495,6 +1496,9 @@ const PCIE_DEVICE_PORT_TYPE_DICT = [
   'RCiEP',
   'RCEC',
 ];
+const PCIE_PORT_TYPE_DICT_BY_VALUE: Readonly<Record<number, string>> = Object.fromEntries(
+  PCIE_DEVICE_PORT_TYPE_DICT.map((n, i) => [i, n]),
+);
 const SUPPORTED = ['NotSupported', 'Supported'] as const;
 const ENABLED = ['Disabled', 'Enabled'] as const;
 const PASSING = ['Failed', 'Passing'] as const;
@@ -1512,8 +1516,7 @@ function register(
     if (kind === 'int') out[name] = v;
     else if (kind === 'bool') out[name] = v !== 0;
     else if (kind === 'raw') out[name] = { raw: v };
-    else if (kind === 'port')
-      out[name] = dict(v, Object.fromEntries(PCIE_DEVICE_PORT_TYPE_DICT.map((n, i) => [i, n])));
+    else if (kind === 'port') out[name] = dict(v, PCIE_PORT_TYPE_DICT_BY_VALUE);
     else out[name] = v > 0 ? kind[1] : kind[0];
   }
   return out;
