@@ -542,7 +542,7 @@ export interface X86CampaignOptions {
   readonly arShare?: number;
   /** Share of all errors that are uncorrected (the rest corrected, polled); default 0.1. */
   readonly uncorrectedShare?: number;
-  /** Share of uncorrected errors routed firmware first (NMI) instead of a machine check. */
+  /** Share of AR errors routed firmware first (NMI GHES) instead of a machine check (AO: MCE). */
   readonly firmwareFirstShare?: number;
 }
 
@@ -606,7 +606,7 @@ export function runX86Campaign(o: X86CampaignOptions): X86CampaignSummary {
     const ff = rnd.chance(o.firmwareFirstShare ?? 0.5);
     if (ar) t.ar++;
     else t.ao++;
-    if (ff) t.firmwareFirst++;
+    if (ff && ar) t.firmwareFirst++;
     const p = w.startVictim(ar ? 'busy' : 'late');
     const out = w.hostSigbus(
       ar ? SigbusCode.ActionRequired : SigbusCode.ActionOptional,
