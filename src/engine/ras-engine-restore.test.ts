@@ -255,25 +255,28 @@ const shapeArb = fc.record({
 });
 
 test('a snapshot from one random configuration restored into another: refused whole, or every promise holds', () => {
+  let deliveredBacklogs = 0;
   fc.assert(
     fc.property(
       shapeArb,
       shapeArb,
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 20, max: 1024 }), fc.boolean()), {
-        maxLength: 12,
-      }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat({ max: 3 })), { maxLength: 12 }),
       fc.boolean(),
-      (from, to, ops, linked) => {
+      fc.boolean(),
+      (from, other, ops, linked, sameBlocks) => {
+        // Half the time the same blocks with another backlog limit, so restores that can be
+        // honoured (and their backlogs delivered) are common, not a rare coincidence.
+        const to = sameBlocks ? { ...other, blockLengths: from.blockLengths } : other;
         const a = bootShape(from);
         const guestA = new GuestModel(a.memory, a.hestGpa, a.hestLength, new Prng(1), {
           maxAckDelay: 0,
         });
         let marker = 1;
-        for (const [step, [pick, len, ack]] of ops.entries()) {
+        for (const [step, [pick, n, ack]] of ops.entries()) {
           const id = pick % from.blockLengths.length;
-          if (len > from.blockLengths[id]!) continue;
+          const len = 20 + (n % (from.blockLengths[id]! - 19)); // 20..the block length
           a.engine.record(id, record(len, marker++));
-          if (ack) {
+          if (ack === 0) {
             guestA.notify(id, step);
             guestA.step(step);
             a.engine.service();
@@ -312,6 +315,7 @@ test('a snapshot from one random configuration restored into another: refused wh
           if (raw.read(addr, 4).some((b) => b !== 0)) watched.markPosted(i);
         });
         const queued = snap.sources.map((s) => s.backlog.map((p) => p.block));
+        if (queued.some((q) => q.length > 0)) deliveredBacklogs++;
         const delivered: string[][] = snap.sources.map(() => []);
         const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
         // The guest acks everything, again and again; the engine delivers its backlogs.
@@ -346,6 +350,8 @@ test('a snapshot from one random configuration restored into another: refused wh
         });
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 600 },
   );
+  // Not vacuous: restores that were honoured with records queued did happen, and were checked.
+  assert.ok(deliveredBacklogs >= 10, `only ${deliveredBacklogs} honoured restores had a backlog`);
 });
