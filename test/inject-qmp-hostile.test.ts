@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { GuestError } from '../src/guest/errors.js';
-import { parseQmpAddress, QMP_LINE_LIMIT, QmpClient } from '../src/guest/qmp.js';
+import { parseQmpAddress, QMP_EVENT_LIMIT, QMP_LINE_LIMIT, QmpClient } from '../src/guest/qmp.js';
 import { InjectError } from '../src/inject/errors.js';
 import { QmpTarget } from '../src/inject/targets.js';
 import { repoRoot } from './support/shared.js';
@@ -210,4 +210,22 @@ test('a query-commands reply that is not a list of {name} is a typed error namin
     client.close();
     await stop(p.server);
   }
+});
+
+test('a peer flooding events cannot grow the client without bound: the last QMP_EVENT_LIMIT are kept', async () => {
+  const flood = Array.from(
+    { length: QMP_EVENT_LIMIT + 500 },
+    (_, i) => `{"event": "E${i}", "data": {}, "timestamp": {"seconds": 0, "microseconds": 0}}\r\n`,
+  ).join('');
+  const p = await peer(GREETING, (c) =>
+    c.execute === 'qmp_capabilities'
+      ? `{"return": {}, "id": "${String(c.id)}"}\r\n${flood}`
+      : `{"return": {}, "id": "${String(c.id)}"}\r\n`,
+  );
+  const client = await QmpClient.connect(parseQmpAddress(p.address), { timeoutMs: 5000 });
+  await client.execute('query-status'); // the flood arrived before this reply
+  assert.equal(client.events.length, QMP_EVENT_LIMIT);
+  assert.equal(client.events.at(-1)?.event, `E${QMP_EVENT_LIMIT + 499}`);
+  client.close();
+  await stop(p.server);
 });

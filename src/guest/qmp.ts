@@ -12,6 +12,9 @@ import { GuestError } from './errors.js';
 /** Longest QMP line accepted (QEMU's replies are far shorter; pmemsave data goes to files). */
 export const QMP_LINE_LIMIT = 16 << 20;
 
+/** Events kept for waitForEvent() and `events`: the newest ones (a peer may send any number). */
+export const QMP_EVENT_LIMIT = 1024;
+
 /** The longest timer Node can set (ms): setTimeout turns anything longer into 1 ms. */
 export const QMP_MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -267,6 +270,8 @@ export class QmpClient {
             : undefined,
       };
       this.events.push(e);
+      if (this.events.length > QMP_EVENT_LIMIT)
+        this.events.splice(0, this.events.length - QMP_EVENT_LIMIT);
       for (const l of this.eventListeners) l(e);
       return;
     }
