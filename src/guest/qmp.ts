@@ -200,9 +200,13 @@ export class QmpClient {
 
   private onData(chunk: string): void {
     if (this.closedError !== undefined) return;
+    // Only the new chunk can hold the first newline: the buffer before it had none (a long
+    // line arriving in many chunks is scanned once, not once per chunk).
+    let from = this.buffer.length;
     this.buffer += chunk;
     for (;;) {
-      const nl = this.buffer.indexOf('\n');
+      const nl = this.buffer.indexOf('\n', from);
+      from = 0;
       if (nl < 0) break;
       const line = this.buffer.slice(0, nl).trim();
       this.buffer = this.buffer.slice(nl + 1);
