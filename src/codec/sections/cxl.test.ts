@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { corpusSections } from '../../../test/support/libcper-corpus.js';
 import { CodecError, CodecErrorCode } from '../errors.js';
 import { genericErrorDataEntry } from '../generic-error-data.js';
 import { ghesStatusBlock } from '../generic-error-status.js';
@@ -10,6 +11,7 @@ import {
   CXL_EVENT_HEADER_SIZE,
   CXL_PROTOCOL_ERROR_SECTION_GUID,
   CXL_PROTOCOL_ERROR_SECTION_SIZE,
+  type CxlEventKind,
   CxlEventSectionGuid,
   decodeCxlEventSection,
   decodeCxlProtocolErrorSection,
@@ -219,7 +221,7 @@ describe('CXL sections', () => {
     assert.deepEqual(encodeCxlProtocolErrorSection(s), b);
   });
 
-  test('an event section decodes its 32-byte header and keeps the event record', () => {
+  test('an event section decodes its 32-byte header and the common event record header', () => {
     const b = new Uint8Array(32 + 128);
     const dv = new DataView(b.buffer);
     dv.setUint32(0, 160, true);
@@ -227,14 +229,60 @@ describe('CXL sections', () => {
     dv.setUint16(12, 0x1b36, true);
     b[18] = 0x0d;
     dv.setUint16(19, 0x0001, true);
-    b[32] = 0xaa;
+    // Common Event Record header at 32 (CXL 3.1 Table 8-42): the DRAM event UUID, length 128,
+    // handle 0x0102 at +20, timestamp at +24, maintenance operation class 2 at +32.
+    b.set(
+      [
+        0xb3, 0xcb, 0x1d, 0x60, 0x06, 0x9c, 0xab, 0x4e, 0xb8, 0xaf, 0x4e, 0x9b, 0xfb, 0x5c, 0x96,
+        0x24,
+      ],
+      32,
+    );
+    b[48] = 128;
+    dv.setUint16(52, 0x0102, true);
+    dv.setBigUint64(56, 0x1122334455667788n, true);
+    b[64] = 2;
+    b[80] = 0xaa;
     const s = decodeCxlEventSection(b, 'cxl-dram');
     assert.equal(s.kind, 'cxl-dram');
     assert.equal(s.length, 160);
     assert.equal(s.vendorId, 0x1b36);
     assert.equal(s.busNumber, 0x0d);
     assert.equal(s.segmentNumber, 1);
-    assert.equal(s.eventRecord.length, 128);
+    assert.ok('eventHeader' in s);
+    assert.equal(s.eventHeader.eventType, '601dcbb3-9c06-4eab-b8af-4e9bfb5c9624');
+    assert.equal(s.eventHeader.length, 128);
+    assert.equal(s.eventHeader.handle, 0x0102);
+    assert.equal(s.eventHeader.timestamp, 0x1122334455667788n);
+    assert.equal(s.eventHeader.maintenanceOperationClass, 2);
+    assert.equal(s.eventData.length, 80);
+    assert.equal(s.eventData[0], 0xaa);
+    assert.deepEqual(encodeCxlEventSection(s), b);
+  });
+
+  test('libcper corpus component-event bodies decode (header values libcper printed) and encode back', () => {
+    let n = 0;
+    for (const [kind, guid] of Object.entries(CxlEventSectionGuid)) {
+      for (const c of corpusSections(guid)) {
+        const s = decodeCxlEventSection(c.body, kind as CxlEventKind);
+        const j = c.section.CxlComponent;
+        assert.equal(s.length, j.length);
+        if (j.deviceID !== undefined) {
+          assert.equal(s.vendorId, j.deviceID.vendorID);
+          assert.equal(s.slotNumber >> 3, j.deviceID.slotNumber);
+        }
+        assert.deepEqual(encodeCxlEventSection(s), c.body);
+        n++;
+      }
+    }
+    assert.ok(n >= 24, `only ${n} bodies`);
+  });
+
+  test('an event record shorter than its common header stays bytes', () => {
+    const b = new Uint8Array(32 + 20);
+    b[32] = 7;
+    const s = decodeCxlEventSection(b);
+    assert.ok('eventRecord' in s && s.eventRecord.length === 20);
     assert.deepEqual(encodeCxlEventSection(s), b);
   });
 

@@ -10,7 +10,9 @@
 // | 40 | 8 | Device Serial Number (lower u32, upper u32) | 48 | 60 | Capability Structure |
 // | 108 | 2 | CXL DVSEC Length | 110 | 2 | CXL Error Log Length | 112 | 4 | Reserved |
 //
-// Component events (32-byte CPER header, then the CXL event record, kept as bytes):
+// Component events (32-byte CPER header, then the CXL event record: its 48-byte Common Event
+// Record header (CXL 3.1 §8.2.9.2.1) decoded when the body holds one, the event-specific data
+// after it kept as bytes):
 // | 0 | 4 | Length | 4 | 8 | Validation Bits |
 // | 12 | 12 | Device Id: vendor u16, device u16, function u8, device u8, bus u8, segment u16, slot u16, reserved u8 |
 // | 24 | 8 | Device Serial Number (lower u32, upper u32) | 32 | … | CXL event record |
@@ -31,11 +33,13 @@
 //   Memory Module to the CXL driver (`cxl_cper_post_event`), which prints nothing in the record.
 //   (A 2022 RFC added `cper_print_gen_media()` with a `section_type:` line; it was not merged.)
 
+import { CodecError, CodecErrorCode } from '../errors.js';
 import type { Guid } from '../guid.js';
 import { ByteReader } from '../reader.js';
 import { registerSection, type SectionCodec, type SectionPrintContext } from '../section.js';
 import { ByteWriter } from '../writer.js';
 import { linuxHexDumpLines } from './arm-processor.js';
+import { type LayoutValue, readLayout, writeLayout } from './layout.js';
 
 export const CXL_PROTOCOL_ERROR_SECTION_GUID = '80b9efb4-52b5-4de3-a777-68784b771048';
 export const CXL_PROTOCOL_ERROR_SECTION_SIZE = 116;
@@ -308,6 +312,21 @@ export const CxlEventSectionGuid = {
 } as const satisfies Record<string, Guid>;
 export type CxlEventKind = keyof typeof CxlEventSectionGuid;
 
+/** CXL Common Event Record header (CXL 3.1 §8.2.9.2.1, Table 8-42), 48 bytes. */
+export const CXL_COMMON_EVENT_HEADER_LAYOUT = [
+  ['eventType', 'guid', 'event record identifier'],
+  ['length', 'u8', 'event record length'],
+  ['flags', { bytes: 3 }, 'event record flags'],
+  ['handle', 'u16', 'event record handle'],
+  ['relatedHandle', 'u16', 'related event record handle'],
+  ['timestamp', 'u64', 'event record timestamp'],
+  ['maintenanceOperationClass', 'u8', 'maintenance operation class'],
+  ['maintenanceOperationSubclass', 'u8', 'maintenance operation subclass'],
+  ['reserved', { bytes: 14 }, 'event record reserved'],
+] as const;
+export type CxlCommonEventHeader = LayoutValue<typeof CXL_COMMON_EVENT_HEADER_LAYOUT>;
+export const CXL_COMMON_EVENT_HEADER_SIZE = 48;
+
 /** Component event header validation bits (Linux `CPER_SEC_CXL_*_VALID`). */
 export const CxlEventValid = {
   DeviceId: 0x1n,
@@ -330,9 +349,18 @@ export type CxlEventSection = {
   readonly deviceIdReserved: number;
   readonly serialNumberLower: number;
   readonly serialNumberUpper: number;
-  /** The CXL event record (common 48-byte header and event data), kept as bytes. */
-  readonly eventRecord: Uint8Array;
-};
+} & (
+  | {
+      /** The event record's common header (present when the body holds its 48 bytes). */
+      readonly eventHeader: CxlCommonEventHeader;
+      /** The event-specific data after the common header (General Media, DRAM, …), as bytes. */
+      readonly eventData: Uint8Array;
+    }
+  | {
+      /** An event record shorter than its 48-byte common header, kept as bytes. */
+      readonly eventRecord: Uint8Array;
+    }
+);
 
 function readCxlEvent(kind: CxlEventKind, r: ByteReader): CxlEventSection {
   r.need(CXL_EVENT_HEADER_SIZE, 'CXL event section header');
@@ -350,7 +378,12 @@ function readCxlEvent(kind: CxlEventKind, r: ByteReader): CxlEventSection {
     deviceIdReserved: r.u8('device id reserved'),
     serialNumberLower: r.u32('serial number lower'),
     serialNumberUpper: r.u32('serial number upper'),
-    eventRecord: r.rest('CXL event record'),
+    ...(r.remaining >= CXL_COMMON_EVENT_HEADER_SIZE
+      ? {
+          eventHeader: readLayout(r, CXL_COMMON_EVENT_HEADER_LAYOUT),
+          eventData: r.rest('CXL event data'),
+        }
+      : { eventRecord: r.rest('CXL event record') }),
   };
 }
 
@@ -371,7 +404,23 @@ export function writeCxlEventSection(w: ByteWriter, s: CxlEventSection): void {
   w.u8(s.deviceIdReserved, 'device id reserved');
   w.u32(s.serialNumberLower, 'serial number lower');
   w.u32(s.serialNumberUpper, 'serial number upper');
-  w.bytes(s.eventRecord, 'CXL event record');
+  if ('eventHeader' in s) {
+    writeLayout(w, CXL_COMMON_EVENT_HEADER_LAYOUT, s.eventHeader);
+    w.bytes(s.eventData, 'CXL event data');
+  } else {
+    if (s.eventRecord.length >= CXL_COMMON_EVENT_HEADER_SIZE) {
+      throw new CodecError(
+        `Cannot encode ${w.structure}: an event record of ${s.eventRecord.length} bytes holds a common header; give eventHeader and eventData`,
+        {
+          code: CodecErrorCode.Invalid,
+          structure: w.structure,
+          field: 'eventRecord',
+          offset: w.offset,
+        },
+      );
+    }
+    w.bytes(s.eventRecord, 'CXL event record');
+  }
 }
 
 /** Decodes a component event body; `kind` names the GUID it came with (default General Media). */
@@ -385,7 +434,7 @@ export function decodeCxlEventSection(
 export function encodeCxlEventSection(s: CxlEventSection): Uint8Array {
   const w = new ByteWriter(
     'CXL component event section',
-    CXL_EVENT_HEADER_SIZE + s.eventRecord.length,
+    CXL_EVENT_HEADER_SIZE + ('eventHeader' in s ? 48 + s.eventData.length : s.eventRecord.length),
   );
   writeCxlEventSection(w, s);
   return w.toBytes();
