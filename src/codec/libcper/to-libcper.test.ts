@@ -7,6 +7,7 @@ import { parseLibcperJson, stringifyLibcperJson } from './json-text.js';
 import {
   cperRecordBytesToLibcper,
   cperRecordToLibcper,
+  sectionToLibcper,
   sectionWithDescriptorBytesToLibcper,
 } from './to-libcper.js';
 
@@ -29,6 +30,33 @@ describe('libcper JSON from CPER bytes', () => {
         r.name,
       );
     }
+  });
+
+  test('memory messages follow libcper: the type name when valid, "at node" (memory) and "on node" (memory 2)', () => {
+    const mem = new Uint8Array(80);
+    const dv = new DataView(mem.buffer);
+    dv.setBigUint64(0, (1n << 14n) | (1n << 1n) | (1n << 3n), true);
+    dv.setBigUint64(16, 0x1234000n, true);
+    dv.setUint16(32, 5, true);
+    mem[72] = 3;
+    assert.equal(
+      sectionToLibcper('a5bc1114-6f64-4ede-b863-3e83ed7c83b1', mem).message,
+      'A Multi-bit ECC Memory Error occurred at address 0x0000000001234000 at node 5',
+    );
+    mem[72] = 200;
+    assert.equal(
+      sectionToLibcper('a5bc1114-6f64-4ede-b863-3e83ed7c83b1', mem).message,
+      'A Unknown (Reserved) Memory Error occurred at address 0x0000000001234000 at node 5',
+    );
+    const mem2 = new Uint8Array(96);
+    const dv2 = new DataView(mem2.buffer);
+    dv2.setBigUint64(0, (1n << 0n) | (1n << 3n), true);
+    dv2.setBigUint64(16, 0xabcn, true);
+    dv2.setUint16(32, 7, true);
+    assert.equal(
+      sectionToLibcper('61ec04fc-48e6-d813-25c9-8daa44750b12', mem2).message,
+      'An Unknown Memory Error occurred at address 0x0000000000000ABC on node 7',
+    );
   });
 
   test('the single-section form gives libcper’s descriptor and section objects', () => {

@@ -323,12 +323,14 @@ function memoryMessage(
   typeBit: number,
   addrBit: number,
   node: number | undefined,
+  nodeWord: 'at' | 'on',
 ): string {
-  const t = bit(v, typeBit) ? (MEMORY_ERROR_TYPES[type] ?? 'Unknown') : 'Unknown';
-  // The corpus only shows "An Unknown …"; the article follows the type name's first letter.
-  let m = `${/^[AEIOU]/.test(t) ? 'An' : 'A'} ${t} Memory Error occurred`;
+  let m = bit(v, typeBit)
+    ? `A ${MEMORY_ERROR_TYPES[type] ?? 'Unknown (Reserved)'} Memory Error occurred`
+    : 'An Unknown Memory Error occurred';
   if (bit(v, addrBit)) m += ` at address ${hexUpper(address, 16)}`;
-  if (node !== undefined) m += ` on node ${node}`;
+  // libcper says "at node" for memory sections and "on node" for memory 2 sections.
+  if (node !== undefined) m += ` ${nodeWord} node ${node}`;
   return m;
 }
 
@@ -368,7 +370,7 @@ const memory: SectionConverter = (s, size) => {
   if (bit(v, 12)) ir.responderID = u64(s.u64(56));
   if (bit(v, 13)) ir.targetID = u64(s.u64(64));
   if (bit(v, 15)) ir.rankNumber = s.u16(74);
-  return [memoryMessage(v, s.u8(72), pa, 14, 1, bit(v, 3) ? s.u16(32) : undefined), ir];
+  return [memoryMessage(v, s.u8(72), pa, 14, 1, bit(v, 3) ? s.u16(32) : undefined, 'at'), ir];
 };
 
 // EFI_PLATFORM_MEMORY2_ERROR_DATA: status 8, address 16, mask 24, node 32, card 34, module 36,
@@ -406,7 +408,7 @@ const memory2: SectionConverter = (s, size) => {
   if (bit(v, 17)) ir.targetID = u64(s.u64(80));
   if (bit(v, 18)) ir.cardSmbiosHandle = s.u32(88);
   if (bit(v, 19)) ir.moduleSmbiosHandle = s.u32(92);
-  return [memoryMessage(v, s.u8(61), pa, 13, 0, bit(v, 3) ? s.u16(32) : undefined), ir];
+  return [memoryMessage(v, s.u8(61), pa, 13, 0, bit(v, 3) ? s.u16(32) : undefined, 'on'), ir];
 };
 
 const firmware: SectionConverter = (s, size) => {
