@@ -1464,6 +1464,8 @@ export function libcperSectionToBytes(type: Guid, section: LibcperJson): Uint8Ar
       },
     );
   }
+  // Unknown types, and IPF: libcper's table lists IPF without a converter and its to-cper calls
+  // the missing function; vras writes the Unknown data back, as to-json printed it.
   return b64(obj(s.Unknown).data, 'Unknown.data');
 }
 

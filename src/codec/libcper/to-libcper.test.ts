@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { corpusRecords } from '../../../test/support/libcper-corpus.js';
 import { decodeCperRecord } from '../cper-record.js';
 import { CodecError, CodecErrorCode } from '../errors.js';
+import { type Guid, guidToBytes } from '../guid.js';
+import { libcperToCperRecordBytes } from './from-libcper.js';
 import { parseLibcperJson, stringifyLibcperJson } from './json-text.js';
 import {
   cperRecordBytesToLibcper,
@@ -73,6 +75,24 @@ describe('libcper JSON from CPER bytes', () => {
       sectionDescriptor: { ...exact.sectionDescriptors[0], sectionOffset: 72 },
       section: exact.sections[0],
     });
+  });
+
+  test('an IPF section is named "IPF" in its descriptor and printed as Unknown base64, as libcper does', () => {
+    // libcper's section table lists IPF without a converter (sections/cper-section.c).
+    const r = records.find((x) => x.name === '25-unknown-s1')!;
+    const bytes = r.cper.slice();
+    guidToBytes('e429faf1-3cb7-11d4-bca7-0080c73c8881' as Guid, bytes, 128 + 16);
+    // biome-ignore lint/suspicious/noExplicitAny: libcper's JSON
+    const out = cperRecordBytesToLibcper(bytes) as any;
+    // biome-ignore lint/suspicious/noExplicitAny: libcper's JSON
+    const unknown = parseLibcperJson(r.jsonText) as any;
+    assert.equal(out.sectionDescriptors[0].sectionType.type, 'IPF');
+    assert.deepStrictEqual(out.sections[0], unknown.sections[0]);
+    // libcper's to-cper calls the missing converter (a crash); vras writes the Unknown data back.
+    assert.deepStrictEqual(
+      libcperToCperRecordBytes(parseLibcperJson(stringifyLibcperJson(out))),
+      bytes,
+    );
   });
 
   test('bad signatures and bounds are Invalid errors with offsets', () => {
