@@ -1,7 +1,6 @@
 // `vras guest setup`, x86_64 part: installs qemu-system-x86 (Debian host package), resolves and
-// fetches the newest Debian 6.1 amd64 kernel (bookworm, `linux-image-6.1.0-NN-amd64-unsigned`,
-// newest NN apt knows) and the newest 6.12 amd64 kernel (trixie, through the private apt tree of
-// newer.ts), busybox-static (amd64), builds the x86 victim with the host's gcc -static and the
+// fetches the newest Debian 6.1 amd64 kernel (bookworm) and the newest 6.12 amd64 kernel
+// (trixie) through private apt trees (guest-packages.ts), busybox-static (amd64), builds the x86 victim with the host's gcc -static and the
 // x86 initramfs. What it resolved goes into the guest manifest (setup.json) as the optional
 // field `x86`; nothing here names an exact Debian revision.
 // Facts: shared/reference/x86-guest/README.md (the spike that booted 6.1 under TCG, q35,
@@ -13,9 +12,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { repoPath } from '../node-util/repo-root.js';
 import { cacheRoot, type KernelImage, manifestPath } from './cache.js';
+import { fetchKernel, kernelLines } from './guest-packages.js';
 import { INIT_SCRIPT } from './init-script.js';
-import { PrivateApt } from './newer.js';
-import { buildBaseInitrd, GuestSetupError } from './setup.js';
+import { PrivateApt } from './private-apt.js';
+import { aptStep, buildBaseInitrd, GuestSetupError } from './setup.js';
 
 /** Host packages the x86 guests need (Debian 12). */
 export const X86_HOST_PACKAGES = ['qemu-system-x86', 'cpio', 'gcc', 'libc6-dev'] as const;
@@ -40,7 +40,7 @@ export interface X86Setup {
 export interface X86SetupOptions {
   readonly root?: string;
   readonly log?: (line: string) => void;
-  /** Look for newer kernel packages even when some are cached. */
+  /** Refresh the package lists now instead of at most once a day. */
   readonly refresh?: boolean;
   /** Skip the trixie kernel (6.1 only). */
   readonly noNewer?: boolean;
@@ -85,71 +85,10 @@ function installed(pkg: string): boolean {
 
 const APT_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
 
-/**
- * The newest package among `apt-cache search` output lines matching `pattern` (its first group is
- * the package name, the second the number compared), e.g. the NN of linux-image-6.1.0-NN-amd64.
- */
-export function newestPackage(searchOutput: string, pattern: RegExp): string | undefined {
-  let best: { n: number; name: string } | undefined;
-  for (const line of searchOutput.split('\n')) {
-    const m = pattern.exec(line.split(' ')[0] ?? '');
-    if (m === null) continue;
-    const n = Number(m[2]);
-    if (best === undefined || n > best.n) best = { n, name: m[1]! };
-  }
-  return best?.name;
-}
-
-/** bookworm's 6.1 amd64 image packages: `linux-image-6.1.0-NN-amd64-unsigned`. */
-export const KERNEL_61_AMD64 = /^(linux-image-6\.1\.0-(\d+)-amd64-unsigned)$/;
-/** trixie's 6.12 amd64 image packages: `linux-image-6.12.NN+debXX-amd64-unsigned`. */
-export const KERNEL_612_AMD64 = /^(linux-image-6\.12\.(\d+)\+deb\d+-amd64-unsigned)$/;
-
 function sha(...parts: (string | Uint8Array)[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest('hex').slice(0, 16);
-}
-
-/** The bzImage inside an unpacked kernel package (`boot/vmlinuz-<release>`). */
-function unpackedImage(dir: string): { release: string; image: string } | undefined {
-  const boot = join(dir, 'boot');
-  if (!existsSync(boot)) return undefined;
-  const f = readdirSync(boot).find((n) => n.startsWith('vmlinuz-'));
-  return f === undefined
-    ? undefined
-    : { release: f.slice('vmlinuz-'.length), image: join(boot, f) };
-}
-
-function fetchKernel(
-  root: string,
-  series: string,
-  pkg: string,
-  download: (dest: string) => string[],
-  log: (line: string) => void,
-): KernelImage {
-  const release = pkg.replace(/^linux-image-/, '').replace(/-unsigned$/, '');
-  const dir = join(root, `kernel-${release}`);
-  let found = unpackedImage(dir);
-  if (found === undefined) {
-    const debs = join(root, 'debs-x86', release);
-    rmSync(debs, { recursive: true, force: true });
-    const files = download(debs).filter((f) => f.includes(pkg.replace(/-unsigned$/, '')));
-    if (files.length === 0)
-      throw new GuestSetupError(
-        'not-found',
-        `Cannot find the .deb of ${pkg} after apt-get download`,
-      );
-    log(`== unpacking ${pkg}`);
-    rmSync(dir, { recursive: true, force: true });
-    for (const f of files) run('dpkg-deb', ['-x', f, dir]);
-    rmSync(debs, { recursive: true, force: true });
-    found = unpackedImage(dir);
-    if (found === undefined)
-      throw new GuestSetupError('not-found', `Cannot find boot/vmlinuz-* in ${pkg}`);
-  }
-  log(`== x86_64 kernel ${series}: ${found.release}`);
-  return { series, release: found.release, image: found.image };
 }
 
 /**
@@ -217,60 +156,25 @@ export async function setupX86(options: X86SetupOptions = {}): Promise<X86Setup>
   const qemuVersion = run(qemu, ['--version']).split('\n')[0]!.trim();
   log(`== ${qemuVersion}`);
 
-  // 2. Kernel 6.1 (bookworm, newest NN).
+  // 2. Kernels: the newest 6.1 in bookworm and 6.12 in trixie (amd64), resolved now from
+  // private apt trees (guest-packages.ts, as for arm64); a cached one is used as it is when the
+  // archive can't be reached.
   const kernels: KernelImage[] = [];
-  const cached = (series: string) =>
-    options.refresh === true ? undefined : previous?.kernels.find((k) => k.series === series);
-  let k61 = cached('6.1');
-  if (k61 === undefined) {
-    const search = () =>
-      run('apt-cache', ['search', '--names-only', '^linux-image-6\\.1\\.0-[0-9]+-amd64-unsigned$']);
-    let pkg = newestPackage(search(), KERNEL_61_AMD64);
-    if (pkg === undefined) {
-      aptUpdate();
-      pkg = newestPackage(search(), KERNEL_61_AMD64);
-    }
-    if (pkg === undefined)
-      throw new GuestSetupError(
-        'not-found',
-        'Cannot find linux-image-6.1.0-NN-amd64-unsigned in apt (is the bookworm archive reachable?)',
-      );
-    const name = pkg;
-    k61 = fetchKernel(
-      root,
-      '6.1',
-      name,
-      (dest) => {
-        mkdirSync(dest, { recursive: true });
-        log(`== downloading ${name}`);
-        run('apt-get', ['download', ...APT_LOCK, name], { cwd: dest });
-        return readdirSync(dest).map((f) => join(dest, f));
-      },
-      log,
+  const unpack = (deb: string, dir: string): void => {
+    run('dpkg-deb', ['-x', deb, dir]);
+  };
+  const lines = kernelLines('amd64').filter(
+    (l) => l.line === '6.1' || (l.line === '6.12' && options.noNewer !== true),
+  );
+  for (const line of lines) {
+    const apt = new PrivateApt(root, 'amd64', log, { release: line.release });
+    if (options.refresh === true) aptStep(() => apt.update(true));
+    const cached = previous?.kernels.find((k) => k.series === line.line);
+    const k = aptStep(() => fetchKernel({ root, apt, line, cached, log, unpack }));
+    log(
+      `== x86_64 kernel ${k.series}: ${k.release} (${k.package ?? '?'} ${k.version ?? '?'}, ${k.suite ?? 'cached'})`,
     );
-  }
-  kernels.push(k61);
-
-  // 3. Kernel 6.12 (trixie, newest), through the private apt tree.
-  if (options.noNewer !== true) {
-    let k612 = cached('6.12');
-    if (k612 === undefined) {
-      const apt = new PrivateApt(root, 'amd64', log);
-      apt.update();
-      const out = run(
-        'apt-cache',
-        ['search', '--names-only', '^linux-image-6\\.12\\.[0-9]+\\+deb[0-9]+-amd64-unsigned$'],
-        { env: apt.env },
-      );
-      const pkg = newestPackage(out, KERNEL_612_AMD64);
-      if (pkg === undefined)
-        throw new GuestSetupError(
-          'not-found',
-          'Cannot find linux-image-6.12.NN+debXX-amd64-unsigned in the private trixie apt tree',
-        );
-      k612 = fetchKernel(root, '6.12', pkg, (dest) => apt.download([pkg], dest), log);
-    }
-    kernels.push(k612);
+    kernels.push(k);
   }
 
   // 4. busybox-static (amd64: the host's own architecture).

@@ -123,7 +123,7 @@ function installed(run: Runner, pkg: string): boolean {
 const APT_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
 
 /** Runs a private-apt step, turning its errors into GuestSetupErrors. */
-function wrapApt<T>(step: () => T): T {
+export function aptStep<T>(step: () => T): T {
   try {
     return step();
   } catch (e) {
@@ -209,10 +209,10 @@ export async function setupGuest(options: SetupOptions = {}): Promise<GuestManif
   const unpack = (deb: string, dir: string): void => {
     run('dpkg-deb', ['-x', deb, dir]);
   };
-  if (options.refresh === true) wrapApt(() => apt.update(true));
+  if (options.refresh === true) aptStep(() => apt.update(true));
   const line = kernelLines('arm64').find((l) => l.line === '6.1')!;
   const cached = previous?.kernels.find((k) => k.series === '6.1');
-  const kernel = wrapApt(() => fetchKernel({ root, apt, line, cached, log, unpack }));
+  const kernel = aptStep(() => fetchKernel({ root, apt, line, cached, log, unpack }));
   log(
     `== kernel ${kernel.release} (${kernel.package ?? '?'} ${kernel.version ?? '?'}, ${kernel.suite ?? 'cached'})`,
   );
@@ -222,7 +222,7 @@ export async function setupGuest(options: SetupOptions = {}): Promise<GuestManif
   if (!existsSync(busybox)) {
     const debs = join(root, 'debs-busybox');
     rmSync(debs, { recursive: true, force: true });
-    const files = wrapApt(() => apt.download(['busybox-static'], debs));
+    const files = aptStep(() => apt.download(['busybox-static'], debs));
     log('== unpacking busybox-static');
     for (const f of files) unpack(f, join(root, 'busybox'));
     rmSync(debs, { recursive: true, force: true });
