@@ -42,6 +42,22 @@ interface ShownRow {
   size: number;
 }
 
+/**
+ * The page's URL once it matches `re`. The page writes its state into the hash after rendering
+ * (an effect), so right after a click the URL may not have caught up yet; waits up to 5 s.
+ */
+async function urlMatching(page: Page, re: RegExp): Promise<string> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const url = page.url();
+    if (re.test(url) || Date.now() > end) {
+      assert.match(url, re);
+      return url;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function rows(page: Page): Promise<ShownRow[]> {
   return page.$$eval('.fields tr[data-offset]', (trs) =>
     trs.map((tr) => {
@@ -134,7 +150,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     // The capture's lines are stored without trailing spaces.
     const canon = (l: string) => l.trimEnd().replace(/^\{\d+\}/, '{N}');
     assert.deepEqual((await linux()).map(canon), real.map(canon));
-    assert.match(page.url(), /n=polled/);
+    await urlMatching(page, /n=polled/);
     // Hovering a field highlights exactly its bytes; hovering a byte highlights its field.
     const pa = (await rows(page)).find((r) => r.field === 'physical address')!;
     await page.hover(`.fields tr[data-offset="${pa.offset}"]`);
@@ -152,8 +168,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     );
     // The selection goes into the URL and comes back from it.
     await page.click(`.fields tr[data-offset="${pa.offset}"]`);
-    const link = page.url();
-    assert.match(link, new RegExp(`sel=0x${pa.offset.toString(16)}`));
+    const link = await urlMatching(page, new RegExp(`sel=0x${pa.offset.toString(16)}`));
     await page.goto('about:blank');
     await page.goto(link);
     await page.waitForSelector('.fields tr.sel');
@@ -169,7 +184,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
       await page.$eval('.fields tr.sel', (e) => Number((e as HTMLElement).dataset.offset)),
       8,
     );
-    assert.match(page.url(), /sel=0x8(&|$)/);
+    await urlMatching(page, /sel=0x8(&|$)/);
     await page.focus('#tab-decode');
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('.view.build');
@@ -275,7 +290,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
       document.querySelector('h2')?.textContent?.startsWith('Record 2 of 3'),
     );
     await checkAgainstCli(page, files[1]!, 3);
-    assert.match(page.url(), /rec=1/);
+    await urlMatching(page, /rec=1/);
     await page.screenshot({ path: join(ARTIFACTS, 'decode-log-light.png') });
     await context.close();
   });
@@ -440,7 +455,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     await page.click(`.diagram .ev[data-step="${posted}"]`);
     assert.equal(await at(), posted);
     assert.match((await page.textContent('.detail')) ?? '', /Bytes written to guest memory/);
-    assert.match(page.url(), new RegExp(`step=${posted}`));
+    await urlMatching(page, new RegExp(`step=${posted}(&|$)`));
     await shoot(page, 'watch');
     // Its "decode" link opens the block in the Decode view: a recoverable memory error at the
     // victim's page (the catalogue's VICTIM.gpa, which the trace's sigbus-handled event names).
@@ -525,7 +540,7 @@ describe('the vras page in headless Chromium', { skip: available ? false : SKIP_
     const storm = traceOf('polled-ce-storm');
     assert.equal(await page.locator('.diagram .ev').count(), storm);
     // The pasted scenario is in the link: reopened, it runs again.
-    const link = page.url();
+    const link = await urlMatching(page, /[?&]j=/);
     await page.goto('about:blank');
     await page.goto(link);
     await page.waitForSelector('.diagram .ev');
