@@ -103,8 +103,14 @@ export function cellMissing(manifest: GuestManifest, cell: CellSpec): string | u
   return undefined;
 }
 
-function qemuLabel(cell: CellSpec): string {
-  return cell.qemu === 'system' ? '7.2' : cell.qemu;
+/** The QEMU a cell names: `7.2` (Debian 12's), or the newer one's upstream version as the
+ *  set-up resolved it (`1:11.1.3+ds-2~bpo13+1` → `11.1.3`). */
+function qemuLabel(cell: CellSpec, manifest: GuestManifest): string {
+  if (cell.qemu === 'system') return '7.2';
+  const version = manifest.qemu.find((q) => q.name === cell.qemu)?.version;
+  const upstream =
+    version === undefined ? undefined : /^(?:\d+:)?(\d+(?:\.\d+)*)/.exec(version)?.[1];
+  return upstream ?? cell.qemu;
 }
 
 /** The QMP injection scenario: a memory and an ARM record, printed as the codec says. */
@@ -216,7 +222,7 @@ export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<M
       ...(wantQmp ? [QMP_INJECT_SCENARIO] : []),
     ];
     return {
-      qemu: qemuLabel(cell),
+      qemu: qemuLabel(cell, options.manifest),
       kernel: cell.kernel,
       scenarios: names.map((name) => ({ name, pass: false, notApplicable: true, why: m })),
       wallMs: performance.now() - started,
@@ -248,7 +254,7 @@ export async function runCell(options: MatrixOptions, cell: CellSpec): Promise<M
   const order = [...SCENARIOS.map((s) => s.id as string), QMP_INJECT_SCENARIO];
   results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return {
-    qemu: qemuLabel(cell),
+    qemu: qemuLabel(cell, options.manifest),
     kernel: cell.kernel,
     scenarios: results,
     wallMs: performance.now() - started,
