@@ -47,6 +47,12 @@ const HEX_DIGIT = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt
 let buf = new Uint8Array(4096);
 let pos = 0;
 let busy = false;
+/**
+ * libcper's text (json-text.ts `stringifyLibcperJson`) instead of vras/v1: a bigint is written as
+ * plain decimal digits, and anything that text would not write as JSON.stringify does (an
+ * undefined value, a byte string) makes the walk give up.
+ */
+let libcper = false;
 
 function ensure(n: number): void {
   if (pos + n <= buf.length) return;
@@ -145,6 +151,10 @@ function writeNumber(v: number): void {
 
 /** hex.ts `hex64` (`"0x` + 16 digits`"`) from two 32-bit halves, no bigint toString. */
 function writeBigint(v: bigint): void {
+  if (libcper) {
+    writeLiteral(v.toString());
+    return;
+  }
   let hi: number;
   let lo: number;
   if (v >= 0n && v <= 0x1fffffffffffffn) {
@@ -315,7 +325,7 @@ function writeValue(v: unknown, gap: string, depth: number): void {
     writeObject(v as Record<string, unknown>, gap, depth);
     return;
   }
-  if (proto === Uint8Array.prototype) {
+  if (proto === Uint8Array.prototype && !libcper) {
     writeBytes(v as Uint8Array);
     return;
   }
@@ -340,8 +350,10 @@ function writeArray(a: readonly unknown[], gap: string, depth: number): void {
     }
     if (gap !== '') writeIndent(gap, depth + 1);
     const e = a[i];
-    if (omitted(e)) writeLiteral('null');
-    else writeValue(e, gap, depth + 1);
+    if (omitted(e)) {
+      if (libcper) throw FALLBACK;
+      writeLiteral('null');
+    } else writeValue(e, gap, depth + 1);
   }
   if (gap !== '' && n > 0) writeIndent(gap, depth);
   ensure(1);
@@ -362,7 +374,10 @@ function writeObject(o: Record<string, unknown>, gap: string, depth: number): vo
   for (const k in o) {
     const e = o[k];
     const type = typeof e;
-    if (type === 'undefined' || type === 'function' || type === 'symbol') continue;
+    if (type === 'undefined' || type === 'function' || type === 'symbol') {
+      if (libcper) throw FALLBACK;
+      continue;
+    }
     const n = k.length;
     // A comma, the key, and room for any number or 64-bit value.
     ensure(n + 32);
@@ -405,7 +420,10 @@ function writeObjectIndented(o: Record<string, unknown>, gap: string, depth: num
   let first = true;
   for (const k in o) {
     const e = o[k];
-    if (omitted(e)) continue;
+    if (omitted(e)) {
+      if (libcper) throw FALLBACK;
+      continue;
+    }
     if (!first) {
       ensure(1);
       buf[pos++] = COMMA;
@@ -433,15 +451,31 @@ const GAPS = Array.from({ length: 11 }, (_, i) => ' '.repeat(i));
  * `undefined` when the caller must use JSON.stringify itself (see the header).
  */
 export function stringifyFast(value: unknown, indent: number): string | undefined {
-  if (utf8 === undefined || !Number.isInteger(indent)) return undefined;
   // A BigInt.prototype.toJSON (some libraries add one) would run before the replacer.
   if (typeof (BigInt.prototype as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  return run(value, indent, false);
+}
+
+/**
+ * libcper's JSON text as json-text.ts `stringifyLibcperJson` writes it (bigints as plain digits,
+ * keys in Object.entries order, `indent` spaces per level), or `undefined` when that function
+ * must write it itself: a value it would not write as JSON.stringify does (undefined, a function,
+ * a typed array, a class instance, a `toJSON` method), an indent above 10 or not an integer.
+ */
+export function stringifyLibcperFast(value: unknown, indent: number): string | undefined {
+  if (indent > 10) return undefined;
+  return run(value, indent, true);
+}
+
+function run(value: unknown, indent: number, libcperText: boolean): string | undefined {
+  if (utf8 === undefined || !Number.isInteger(indent)) return undefined;
   if (omitted(value) || prototypePolluted()) return undefined;
   // A getter that serialises while we do would share the buffer: let JSON.stringify do it.
   if (busy) return undefined;
   const gap = indent < 1 ? '' : GAPS[Math.min(10, indent)]!;
   pos = 0;
   busy = true;
+  libcper = libcperText;
   try {
     writeValue(value, gap, 0);
     return utf8.decode(buf.subarray(0, pos));
@@ -450,6 +484,7 @@ export function stringifyFast(value: unknown, indent: number): string | undefine
     throw error;
   } finally {
     busy = false;
+    libcper = false;
     if (buf.length > KEEP_BYTES) buf = new Uint8Array(4096);
   }
 }

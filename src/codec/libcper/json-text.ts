@@ -4,6 +4,7 @@
 // `--format libcper`.
 
 import { CodecError, CodecErrorCode } from '../errors.js';
+import { stringifyLibcperFast } from '../json-write.js';
 
 export type LibcperJson =
   | null
@@ -155,8 +156,16 @@ export function parseLibcperJson(text: string): LibcperJson {
   return v;
 }
 
-/** JSON text with bigints as plain digits (libcper's form for u64). */
+/**
+ * JSON text with bigints as plain digits (libcper's form for u64). Written by json-write.ts's one
+ * walk; the text is exactly `stringifyLibcperJsonReference`'s (json-text.test.ts checks).
+ */
 export function stringifyLibcperJson(value: LibcperJson, indent = 2): string {
+  return stringifyLibcperFast(value, indent) ?? stringifyLibcperJsonReference(value, indent);
+}
+
+/** `stringifyLibcperJson` by definition: the text the fast writer must give. */
+export function stringifyLibcperJsonReference(value: LibcperJson, indent = 2): string {
   const pad = (n: number) => (indent > 0 ? `\n${' '.repeat(indent * n)}` : '');
   const sep = indent > 0 ? ': ' : ':';
   const go = (v: LibcperJson, depth: number): string => {
