@@ -226,3 +226,157 @@ describe('every annotated section field gets its meaning from its own structure'
     assert.match(type.meaning, /error \(Table N-21\)$/);
   });
 });
+
+/** libcper's JSON body for section `i` of a corpus record. */
+function libcperBody(name: string, i: number): Record<string, unknown> {
+  const json = JSON.parse(
+    readFileSync(join(CORPUS, name.replace('.cper', '.libcper.json')), 'utf8'),
+  );
+  const section = json.sections[i] as Record<string, unknown>;
+  const key = Object.keys(section).find((k) => k !== 'message')!;
+  return section[key] as Record<string, unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: libcper's JSON is read as it comes.
+type Json = any;
+type Check = (meaning: string, body: Json, i: number, value: TableRow['value']) => void;
+
+/** A libcper `add_dict` pair: its name, or `reserved (raw)` where libcper has no name. */
+const dictName = (d: Json): string => d.value ?? `reserved (${d.raw})`;
+const hexOf = (n: number, digits: number) => `0x${n.toString(16).padStart(digits, '0')}`;
+
+/**
+ * For each annotated field of the Arm RAS node, VT-d DMAr, NVIDIA and NVIDIA event sections,
+ * what libcper printed for the same bytes. A field name carries its index (`error record 1 …`).
+ */
+const LIBCPER_CHECKS: Record<string, Array<[RegExp, Check]>> = {
+  'arm-ras': [
+    [
+      /^revision$/,
+      (m, b, _i, v) => {
+        assert.equal(b.revision, v);
+        assert.equal(m.startsWith('revision 1 '), b.revision === 1, m);
+      },
+    ],
+    [/^component type$/, (m, b) => assert.equal(m, dictName(b.componentType))],
+    [/^IP instance format$/, (m, b) => assert.equal(m, dictName(b.ipInstanceFormat))],
+    [/^IP type format$/, (m, b) => assert.equal(m, dictName(b.ipTypeFormat))],
+    [/^user data$/, (m, b) => assert.equal(m, `"${b.userData}"`)],
+    [
+      /^error record (\d+) RAS extension revision$/,
+      (m, b, i) => {
+        const e = b.errorSyndromes[i];
+        assert.equal(
+          m,
+          `revision field ${e.rasExtensionRevisionField}, architecture version ${e.rasExtensionArchVersion}`,
+        );
+      },
+    ],
+    [
+      /^auxiliary context (\d+) flags$/,
+      (m, b, i) => assert.equal(m, b.auxData.contexts[i].flags.addressSpaceIdentifierScope),
+    ],
+    [
+      /^key-value pair (\d+) key$/,
+      (m, b, i, v) => {
+        const kv = b.auxData.keyValuePairs[i];
+        assert.equal(v, kv.key);
+        assert.equal(m, 'mpamPartId' in kv ? 'MPAM PARTID' : 'vendor key');
+      },
+    ],
+    [
+      /^key-value pair (\d+) value$/,
+      (m, b, i) => {
+        const kv = b.auxData.keyValuePairs[i];
+        assert.ok('mpamPartId' in kv, `pair ${i} is not MPAM in libcper, yet '${m}'`);
+        assert.equal(m, `MPAM PARTID ${kv.mpamPartId}`);
+      },
+    ],
+  ],
+  'dmar-vtd': [
+    [
+      /^fault record$/,
+      (m, b) => {
+        const f = b.faultRecord;
+        const parts = m.split(', ');
+        assert.equal(parts[0], f.type.name);
+        assert.ok(m.includes(`source id ${hexOf(f.sourceIdentifier, 4)} (`), m);
+        assert.ok(parts.includes(`fault reason ${hexOf(f.faultReason, 2)}`), m);
+        assert.ok(parts.includes(`address type ${f.addressType}`), m);
+        assert.ok(
+          parts.includes(f.pasidPresent ? `PASID ${hexOf(f.pasidValue, 5)}` : 'no PASID'),
+          m,
+        );
+        assert.equal(parts.includes('privileged'), f.privelegeModeRequested, m);
+        assert.equal(parts.includes('execute'), f.executePermissionRequested, m);
+        const info = BigInt(f.faultInformation) << 12n;
+        assert.ok(parts.includes(`fault information 0x${info.toString(16)}`), m);
+      },
+    ],
+  ],
+  nvidia: [
+    [/^signature$/, (m, b) => assert.equal(m, `"${b.signature}"`)],
+    [/^severity$/, (m, b) => assert.equal(m, b.severity.name)],
+  ],
+  'nvidia-event': [
+    [/^signature$/, (m, b) => assert.equal(m, `"${b.eventHeader.signature}"`)],
+    [/^source device type$/, (m, b) => assert.equal(m, b.eventHeader.sourceDeviceType)],
+    [/^info version$/, (m, b) => assert.equal(m, `version ${b.eventInfo.version}`)],
+  ],
+};
+
+describe("Arm RAS node, VT-d, NVIDIA and NVIDIA event meanings are libcper's for the same bytes", () => {
+  for (const [kind, checks] of Object.entries(LIBCPER_CHECKS)) {
+    it(`${kind}: every annotated field of every corpus record agrees with libcper's JSON`, () => {
+      const guid = registeredSections().find((c) => c.kind === kind)!.guid;
+      let records = 0;
+      const seen = new Set<string>();
+      for (const r of RECORDS) {
+        const a = annotate(r.bytes, readCperRecord, {
+          structure: 'CPER record',
+          meanings: CODEC_MEANINGS,
+        });
+        const trace = traceOf(a.rows);
+        const types = trace.filter(
+          (t) => t.structure === 'CPER record' && t.field === 'section type',
+        );
+        const index = types.findIndex((t) => t.value === guid);
+        if (index < 0) continue;
+        assert.equal(
+          types.filter((t) => t.value === guid).length,
+          1,
+          `${r.name}: one ${kind} section expected`,
+        );
+        records++;
+        const body = libcperBody(r.name, index);
+        for (const row of sectionRows(a.rows)) {
+          const t = trace.find((x) => x.offset === row.offset && x.field === row.field);
+          if (t === undefined || sectionOfRow(t, trace)?.guid !== guid) continue;
+          if (row.meaning === '') continue;
+          const check = checks.find(([re]) => re.test(row.field));
+          assert.ok(
+            check,
+            `${r.name}: '${row.field}' has meaning '${row.meaning}' that no check covers`,
+          );
+          const i = Number(check[0].exec(row.field)![1] ?? 0);
+          check[1](row.meaning, body, i, row.value);
+          seen.add(check[0].source);
+        }
+      }
+      assert.ok(records >= 4, `${kind}: ${records} records`);
+      // Every check ran on some record: no meaning is left unexercised by the corpus.
+      for (const [re] of checks) assert.ok(seen.has(re.source), `${kind}: ${re} never checked`);
+    });
+  }
+
+  it('every field of these kinds that has a meaning table entry is one a check covers', () => {
+    for (const [kind, checks] of Object.entries(LIBCPER_CHECKS)) {
+      for (const field of Object.keys(SECTION_MEANINGS[kind]!)) {
+        assert.ok(
+          checks.some(([re]) => re.test(field)),
+          `${kind} '${field}' has a meaning no libcper check covers`,
+        );
+      }
+    }
+  });
+});

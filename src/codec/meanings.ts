@@ -9,6 +9,7 @@ import { decodeBlockStatus } from './generic-error-status.js';
 import { hestSourceTypeName } from './hest.js';
 import { HestNotificationType, hestNotificationName } from './hest-notification.js';
 import { hex } from './hex.js';
+import { VENDOR_SECTION_MEANINGS } from './meanings-vendor-sections.js';
 import type { FieldTrace } from './reader.js';
 import { rtasErrorLogMeanings } from './rtas.js';
 import { registeredSections } from './section.js';
@@ -462,6 +463,8 @@ SECTION_MEANINGS['ccix-per'] = {
   'CCIX port id': also(CcixPerValid.PortId),
   'CCIX PER log': also(CcixPerValid.PerLog),
 };
+
+Object.assign(SECTION_MEANINGS, VENDOR_SECTION_MEANINGS);
 
 const SECTION_FIELDS = [...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t)))];
 
