@@ -38,6 +38,11 @@ class Le {
   u64(o: number): bigint {
     return BigInt(this.u32(o)) | (BigInt(this.u32(o + 4)) << 32n);
   }
+  /** `u64(this.u64(o))` without a bigint when the value is a safe integer. */
+  u64n(o: number): number | bigint {
+    const hi = this.u32(o + 4);
+    return hi < 0x200000 ? hi * 0x100000000 + this.u32(o) : this.u64(o);
+  }
   guid(o: number): string {
     return guidFromBytes(this.b, this.base + o);
   }
@@ -47,12 +52,19 @@ class Le {
 }
 
 /** A u64 as libcper prints it: an exact integer (a number when safe, else a bigint). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 function u64(v: bigint): number | bigint {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return v <= MAX_SAFE ? Number(v) : v;
 }
 
+/** 1n << n for n < 64. */
+const BIT = Array.from({ length: 64 }, (_, n) => 1n << BigInt(n));
 const bit = (v: bigint | number, n: number): boolean =>
-  typeof v === 'number' && n < 31 ? ((v >>> n) & 1) === 1 : ((BigInt(v) >> BigInt(n)) & 1n) === 1n;
+  typeof v === 'number' && n < 31
+    ? ((v >>> n) & 1) === 1
+    : typeof v === 'bigint' && n < 64 && v >= 0n
+      ? (v & BIT[n]!) !== 0n
+      : ((BigInt(v) >> BigInt(n)) & 1n) === 1n;
 const hexUpper = (v: bigint | number, digits: number) =>
   `0x${v.toString(16).toUpperCase().padStart(digits, '0')}`;
 
@@ -167,9 +179,9 @@ function headerToLibcper(h: Le): Obj {
   out.creatorID = h.guid(64);
   const nt = h.guid(80);
   out.notificationType = { guid: nt, type: NOTIFICATION_TYPES[nt] ?? 'Unknown' };
-  out.recordID = u64(h.u64(96));
+  out.recordID = h.u64n(96);
   out.flags = pair(h.u32(104), HEADER_FLAGS, 'Unknown');
-  out.persistenceInfo = u64(h.u64(108));
+  out.persistenceInfo = h.u64n(108);
   return out;
 }
 
@@ -284,16 +296,16 @@ const genericProcessor: SectionConverter = (s, size) => {
   if (bit(v, 4))
     ir.flags = bitfield(s.u8(12), ['restartable', 'preciseIP', 'overflow', 'corrected']);
   if (bit(v, 5)) ir.level = s.u8(13);
-  if (bit(v, 6)) ir.cpuVersionInfo = u64(s.u64(16));
+  if (bit(v, 6)) ir.cpuVersionInfo = s.u64n(16);
   if (bit(v, 7)) {
     const brand = untrustedString(s.bytes(24, 128));
     if (brand !== undefined) ir.cpuBrandString = brand;
   }
-  if (bit(v, 8)) ir.processorID = u64(s.u64(152));
-  if (bit(v, 9)) ir.targetAddress = u64(s.u64(160));
-  if (bit(v, 10)) ir.requestorID = u64(s.u64(168));
-  if (bit(v, 11)) ir.responderID = u64(s.u64(176));
-  if (bit(v, 12)) ir.instructionIP = u64(s.u64(184));
+  if (bit(v, 8)) ir.processorID = s.u64n(152);
+  if (bit(v, 9)) ir.targetAddress = s.u64n(160);
+  if (bit(v, 10)) ir.requestorID = s.u64n(168);
+  if (bit(v, 11)) ir.responderID = s.u64n(176);
+  if (bit(v, 12)) ir.instructionIP = s.u64n(184);
   return ['A Generic Processor Error occurred', ir];
 };
 
@@ -358,7 +370,7 @@ const memory: SectionConverter = (s, size) => {
     ir.physicalAddress = u64(pa);
     ir.physicalAddressHex = hexUpper(pa, 16);
   }
-  if (bit(v, 2)) ir.physicalAddressMask = u64(s.u64(24));
+  if (bit(v, 2)) ir.physicalAddressMask = s.u64n(24);
   if (bit(v, 3)) ir.node = s.u16(32);
   if (bit(v, 4)) ir.card = s.u16(34);
   if (bit(v, 5)) ir.moduleRank = s.u16(36);
@@ -366,9 +378,9 @@ const memory: SectionConverter = (s, size) => {
   if (bit(v, 8)) ir.row = s.u16(42);
   if (bit(v, 9)) ir.column = s.u16(44);
   if (bit(v, 10)) ir.bitPosition = s.u16(46);
-  if (bit(v, 11)) ir.requestorID = u64(s.u64(48));
-  if (bit(v, 12)) ir.responderID = u64(s.u64(56));
-  if (bit(v, 13)) ir.targetID = u64(s.u64(64));
+  if (bit(v, 11)) ir.requestorID = s.u64n(48);
+  if (bit(v, 12)) ir.responderID = s.u64n(56);
+  if (bit(v, 13)) ir.targetID = s.u64n(64);
   if (bit(v, 15)) ir.rankNumber = s.u16(74);
   return [memoryMessage(v, s.u8(72), pa, 14, 1, bit(v, 3) ? s.u16(32) : undefined, 'at'), ir];
 };
@@ -393,7 +405,7 @@ const memory2: SectionConverter = (s, size) => {
   // prints physicalAddressHex.
   if (bit(v, 0)) ir.physicalAddress = u64(pa);
   ir.physicalAddressHex = hexUpper(pa, 16);
-  if (bit(v, 2)) ir.physicalAddressMask = u64(s.u64(24));
+  if (bit(v, 2)) ir.physicalAddressMask = s.u64n(24);
   if (bit(v, 3)) ir.node = s.u16(32);
   if (bit(v, 4)) ir.card = s.u16(34);
   if (bit(v, 5)) ir.module = s.u16(36);
@@ -403,9 +415,9 @@ const memory2: SectionConverter = (s, size) => {
   if (bit(v, 10)) ir.rank = s.u32(52);
   if (bit(v, 11)) ir.bitPosition = s.u32(56);
   if (bit(v, 12)) ir.chipID = s.u8(60);
-  if (bit(v, 15)) ir.requestorID = u64(s.u64(64));
-  if (bit(v, 16)) ir.responderID = u64(s.u64(72));
-  if (bit(v, 17)) ir.targetID = u64(s.u64(80));
+  if (bit(v, 15)) ir.requestorID = s.u64n(64);
+  if (bit(v, 16)) ir.responderID = s.u64n(72);
+  if (bit(v, 17)) ir.targetID = s.u64n(80);
   if (bit(v, 18)) ir.cardSmbiosHandle = s.u32(88);
   if (bit(v, 19)) ir.moduleSmbiosHandle = s.u32(92);
   return [memoryMessage(v, s.u8(61), pa, 13, 0, bit(v, 3) ? s.u16(32) : undefined, 'on'), ir];
@@ -424,7 +436,7 @@ const firmware: SectionConverter = (s, size) => {
       'Unknown (Reserved)',
     ),
     revision: s.u8(1),
-    recordID: u64(s.u64(8)),
+    recordID: s.u64n(8),
     recordIDGUID: s.guid(16),
   };
   return ['A Firmware Error occurred', ir];
@@ -448,18 +460,18 @@ const pciBus: SectionConverter = (s, size) => {
   if (bit(v, 0)) ir.errorStatus = errorStatus(s.u64(8));
   if (bit(v, 1)) ir.errorType = pair(s.u16(16), PCI_BUS_ERROR_TYPES, 'Unknown (Reserved)');
   if (bit(v, 2)) ir.busID = { busNumber: s.u8(18), segmentNumber: s.u8(19) };
-  if (bit(v, 3)) ir.busAddress = u64(s.u64(24));
-  if (bit(v, 4)) ir.busData = u64(s.u64(32));
+  if (bit(v, 3)) ir.busAddress = s.u64n(24);
+  if (bit(v, 4)) ir.busData = s.u64n(32);
   if (bit(v, 5)) ir.busCommandType = (s.u8(40 + 7) & 1) === 0 ? 'PCI' : 'PCI-X';
   if (bit(v, 6)) {
-    ir.busRequestorID = u64(s.u64(48));
+    ir.busRequestorID = s.u64n(48);
     ir.busRequestorIDHex = hexUpper(s.u64(48), 16);
   }
   if (bit(v, 7)) {
-    ir.busCompleterID = u64(s.u64(56));
+    ir.busCompleterID = s.u64n(56);
     ir.busCompleterIDHex = hexUpper(s.u64(56), 16);
   }
-  if (bit(v, 8)) ir.targetID = u64(s.u64(64));
+  if (bit(v, 8)) ir.targetID = s.u64n(64);
   return ['A PCI/PCI-X Bus Error occurred', ir];
 };
 
@@ -487,7 +499,7 @@ const pciComponent: SectionConverter = (s, size) => {
   if (bit(v, 4)) {
     const pairs: Obj[] = [];
     for (let i = 0; i < mem + io; i++) {
-      pairs.push({ firstHalf: u64(s.u64(40 + 16 * i)), secondHalf: u64(s.u64(48 + 16 * i)) });
+      pairs.push({ firstHalf: s.u64n(40 + 16 * i), secondHalf: s.u64n(48 + 16 * i) });
     }
     ir.registerDataPairs = pairs;
   }
@@ -539,7 +551,7 @@ const dmarGeneric: SectionConverter = (s, size) => {
       'Unknown (Reserved)',
     ),
     architectureType: pair(s.u8(7), { 0: 'VT-d', 1: 'IOMMU' }, 'Unknown (Reserved)'),
-    deviceAddress: u64(s.u64(8)),
+    deviceAddress: s.u64n(8),
   };
   return ['A DMAr Generic Error occurred', ir];
 };
@@ -556,8 +568,8 @@ const dmarVtd: SectionConverter = (s, size) => {
     version: s.u8(0),
     revision: s.u8(1),
     oemID: u64(oem),
-    capabilityRegister: u64(s.u64(8)),
-    extendedCapabilityRegister: u64(s.u64(16)),
+    capabilityRegister: s.u64n(8),
+    extendedCapabilityRegister: s.u64n(16),
     globalCommandRegister: s.u32(24),
     globalStatusRegister: s.u32(28),
     faultStatusRegister: s.u32(32),
@@ -574,12 +586,12 @@ const dmarVtd: SectionConverter = (s, size) => {
     },
     rootEntry: bytesToBase64(s.bytes(64, 16)),
     contextEntry: bytesToBase64(s.bytes(80, 16)),
-    pageTableEntry_Level6: u64(s.u64(96)),
-    pageTableEntry_Level5: u64(s.u64(104)),
-    pageTableEntry_Level4: u64(s.u64(112)),
-    pageTableEntry_Level3: u64(s.u64(120)),
-    pageTableEntry_Level2: u64(s.u64(128)),
-    pageTableEntry_Level1: u64(s.u64(136)),
+    pageTableEntry_Level6: s.u64n(96),
+    pageTableEntry_Level5: s.u64n(104),
+    pageTableEntry_Level4: s.u64n(112),
+    pageTableEntry_Level3: s.u64n(120),
+    pageTableEntry_Level2: s.u64n(128),
+    pageTableEntry_Level1: s.u64n(136),
   };
   return ['A VT-d DMAr Error occurred', ir];
 };
@@ -588,16 +600,16 @@ const dmarIommu: SectionConverter = (s, size) => {
   if (size < 144) return undefined;
   const ir: Obj = {
     revision: s.u8(0),
-    controlRegister: u64(s.u64(8)),
-    statusRegister: u64(s.u64(16)),
+    controlRegister: s.u64n(8),
+    statusRegister: s.u64n(16),
     eventLogEntry: bytesToBase64(s.bytes(32, 16)),
     deviceTableEntry: bytesToBase64(s.bytes(64, 32)),
-    pageTableEntry_Level6: u64(s.u64(96)),
-    pageTableEntry_Level5: u64(s.u64(104)),
-    pageTableEntry_Level4: u64(s.u64(112)),
-    pageTableEntry_Level3: u64(s.u64(120)),
-    pageTableEntry_Level2: u64(s.u64(128)),
-    pageTableEntry_Level1: u64(s.u64(136)),
+    pageTableEntry_Level6: s.u64n(96),
+    pageTableEntry_Level5: s.u64n(104),
+    pageTableEntry_Level4: s.u64n(112),
+    pageTableEntry_Level3: s.u64n(120),
+    pageTableEntry_Level2: s.u64n(128),
+    pageTableEntry_Level1: s.u64n(136),
   };
   return ['A IOMMU Specific DMAr Error occurred', ir];
 };
@@ -638,7 +650,7 @@ const cxlProtocol: SectionConverter = (s, size) => {
         segmentNumber: s.u16(19),
       };
     } else if (agent === 1) {
-      ir.cxlAgentAddress = { value: u64(s.u64(16)) };
+      ir.cxlAgentAddress = { value: s.u64n(16) };
     }
   }
   const deviceId: Obj = { vendorID: s.u16(24) };
@@ -651,7 +663,7 @@ const cxlProtocol: SectionConverter = (s, size) => {
   }
   // Quirk: the device id object (with the vendor id) is printed whatever the validation bits.
   ir.deviceID = deviceId;
-  if (bit(v, 3) && agent === 0) ir.deviceSerial = u64(s.u64(40));
+  if (bit(v, 3) && agent === 0) ir.deviceSerial = s.u64n(40);
   if (bit(v, 4)) ir.capabilityStructure = bytesToBase64(s.bytes(48, 60));
   if (bit(v, 5)) {
     ir.dvsecLength = dvsecLength;
@@ -681,7 +693,7 @@ const cxlComponent: SectionConverter = (s, size) => {
       slotNumber: s.u16(21) >> 3, // slot number in bits 15:3
     };
   }
-  if (bit(v, 1)) ir.deviceSerial = u64(s.u64(24));
+  if (bit(v, 1)) ir.deviceSerial = s.u64n(24);
   if (bit(v, 2) && length > 32) {
     ir.cxlComponentEventLog = { data: bytesToBase64(s.bytes(32, length - 32)) };
   }
@@ -705,7 +717,7 @@ const nvidia: SectionConverter = (s, size) => {
   const sev = s.u8(20);
   const registers: Obj[] = [];
   for (let i = 0; i < count; i++) {
-    registers.push({ address: u64(s.u64(32 + 16 * i)), value: u64(s.u64(40 + 16 * i)) });
+    registers.push({ address: s.u64n(32 + 16 * i), value: s.u64n(40 + 16 * i) });
   }
   const ir: Obj = {
     signature: sig,
@@ -714,7 +726,7 @@ const nvidia: SectionConverter = (s, size) => {
     errorInstance: s.u16(18),
     socket: s.u8(21),
     registerCount: count,
-    instanceBase: u64(s.u64(24)),
+    instanceBase: s.u64n(24),
     registers,
   };
   return [`A ${SEVERITY[sev] ?? 'Unknown'} ${sig} NVIDIA Error occurred on CPU ${s.u8(21)}`, ir];
@@ -849,7 +861,7 @@ function armRasAux(s: Le, size: number, auxOffset: number, syndromesEnd: number)
         addressSpaceIdentifierScope: flags & 1 ? 'LocalAddressSpace' : 'SystemPhysicalAddressSpace',
       },
     };
-    if (flags & 1) c.addressSpaceIdentifier = u64(s.u64(auxOffset + at + 8));
+    if (flags & 1) c.addressSpaceIdentifier = s.u64n(auxOffset + at + 8);
     const registers: Obj[] = [];
     for (let k = 0; k < regs; k++) {
       const r = auxOffset + at + 16 + 16 * k;
@@ -1362,7 +1374,7 @@ const armProcessor: SectionConverter = (s, size) => {
     ir.affinity3 = u64(sock);
     message += ` on CPU ${sock}`;
   }
-  ir.midrEl1 = u64(s.u64(24));
+  ir.midrEl1 = s.u64n(24);
   const running = s.u32(32);
   if (v & 0x4) ir.running = (running & 1) === 1;
   // Bit 31 clear: the PSCI state field is present.
@@ -1441,7 +1453,7 @@ const armProcessor: SectionConverter = (s, size) => {
       if (remaining < need || arraySize < need) return undefined;
       const out: Obj = {};
       names.forEach((n, k) => {
-        out[n] = w === 4 ? s.u32(at + 4 * k) : u64(s.u64(at + 8 * k));
+        out[n] = w === 4 ? s.u32(at + 4 * k) : s.u64n(at + 8 * k);
       });
       c.registerArray = out;
     } else if (type === 8) {
@@ -1455,7 +1467,7 @@ const armProcessor: SectionConverter = (s, size) => {
           op1: (enc >> 11) & 0x7,
           o0: (enc >> 14) & 0x3,
         },
-        value: u64(s.u64(at + 2)),
+        value: s.u64n(at + 2),
       };
     } else {
       c.registerArray = { data: bytesToBase64(s.bytes(at, arraySize)) };
@@ -1814,7 +1826,7 @@ const pcie: SectionConverter = (s, size) => {
       slotNumber: slot,
     };
   }
-  if (bit(v, 4)) ir.deviceSerialNumber = u64(s.u64(40));
+  if (bit(v, 4)) ir.deviceSerialNumber = s.u64n(40);
   if (bit(v, 5)) {
     ir.bridgeControlStatus = { secondaryStatusRegister: s.u16(48), controlRegister: s.u16(50) };
   }
@@ -1940,19 +1952,19 @@ function ia32Registers(s: Le, at: number): Obj {
 function x64Registers(s: Le, at: number): Obj {
   const out: Obj = {};
   const gprs = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'];
-  for (let i = 0; i < 16; i++) out[i < 8 ? gprs[i]! : `r${i}`] = u64(s.u64(at + 8 * i));
+  for (let i = 0; i < 16; i++) out[i < 8 ? gprs[i]! : `r${i}`] = s.u64n(at + 8 * i);
   ['cs', 'ds', 'ss', 'es', 'fs', 'gs'].forEach((n, i) => {
     out[n] = s.u16(at + 128 + 2 * i);
   });
-  out.rflags = u64(s.u64(at + 144));
-  out.eip = u64(s.u64(at + 152)); // sic: libcper names RIP "eip"
+  out.rflags = s.u64n(at + 144);
+  out.eip = s.u64n(at + 152); // sic: libcper names RIP "eip"
   ['cr0', 'cr1', 'cr2', 'cr3', 'cr4', 'cr8'].forEach((n, i) => {
-    out[n] = u64(s.u64(at + 160 + 8 * i));
+    out[n] = s.u64n(at + 160 + 8 * i);
   });
-  out.gdtr_0 = u64(s.u64(at + 208));
-  out.gdtr_1 = u64(s.u64(at + 216));
-  out.idtr_0 = u64(s.u64(at + 224));
-  out.idtr_1 = u64(s.u64(at + 232));
+  out.gdtr_0 = s.u64n(at + 208);
+  out.gdtr_1 = s.u64n(at + 216);
+  out.idtr_0 = s.u64n(at + 224);
+  out.idtr_1 = s.u64n(at + 232);
   out.ldtr = s.u16(at + 240);
   out.tr = s.u16(at + 242);
   return out;
@@ -1965,13 +1977,13 @@ const ia32x64: SectionConverter = (s, size) => {
   const nCtx = Number((v >> 8n) & 0x3fn);
   let remaining = size - 64;
   const ir: Obj = { processorErrorInfoNum: nInfo, processorContextInfoNum: nCtx };
-  if (bit(v, 0)) ir.localAPICID = u64(s.u64(8));
+  if (bit(v, 0)) ir.localAPICID = s.u64n(8);
   if (bit(v, 1)) {
     ir.cpuidInfo = {
-      eax: u64(s.u64(16)),
-      ebx: u64(s.u64(24)),
-      ecx: u64(s.u64(32)),
-      edx: u64(s.u64(40)),
+      eax: s.u64n(16),
+      ebx: s.u64n(24),
+      ecx: s.u64n(32),
+      edx: s.u64n(40),
     };
   }
   if (remaining < nInfo * 64) return undefined;
@@ -1985,10 +1997,10 @@ const ia32x64: SectionConverter = (s, size) => {
     // Quirk: an unknown structure type still adds "checkInfo", as null.
     if (bit(iv, 0))
       e.checkInfo = index < 0 ? null : ia32Check(index === 1 ? 0 : index, s.u64(at + 24));
-    if (bit(iv, 1)) e.targetAddressID = u64(s.u64(at + 32));
-    if (bit(iv, 2)) e.requestorID = u64(s.u64(at + 40));
-    if (bit(iv, 3)) e.responderID = u64(s.u64(at + 48));
-    if (bit(iv, 4)) e.instructionPointer = u64(s.u64(at + 56));
+    if (bit(iv, 1)) e.targetAddressID = s.u64n(at + 32);
+    if (bit(iv, 2)) e.requestorID = s.u64n(at + 40);
+    if (bit(iv, 3)) e.responderID = s.u64n(at + 48);
+    if (bit(iv, 4)) e.instructionPointer = s.u64n(at + 56);
     infos.push(e);
   }
   remaining -= nInfo * 64;
@@ -2008,7 +2020,7 @@ const ia32x64: SectionConverter = (s, size) => {
       registerContextType: pair(type, IA32_CONTEXT_TYPES, 'Unknown (Reserved)'),
       registerArraySize: arraySize,
       msrAddress: s.u32(at + 4),
-      mmRegisterAddress: u64(s.u64(at + 8)),
+      mmRegisterAddress: s.u64n(at + 8),
     };
     // Quirk: 32- and 64-bit execution contexts are read as the fixed register structure
     // whatever Register Array Size says, and the next context starts after that structure.
