@@ -53,6 +53,32 @@ import type { MeaningFn, Meanings } from './table.js';
 
 type Value = FieldTrace['value'];
 
+/**
+ * A table built by `build` the first time anything reads it (a key, its keys, a spread): the
+ * meaning tables are large and only the annotated table uses them, so a command that prints JSON
+ * or Linux lines never pays for building them at start-up.
+ */
+function lazyRecord<T extends object>(build: () => T): T {
+  let table: T | undefined;
+  const get = (): T => {
+    table ??= build();
+    return table;
+  };
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(get(), key),
+    set: (_, key, value) => Reflect.set(get(), key, value),
+    has: (_, key) => Reflect.has(get(), key),
+    ownKeys: () => Reflect.ownKeys(get()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(get(), key);
+      // The (empty) proxy target lacks the key, so the descriptor must say configurable.
+      return d === undefined ? undefined : { ...d, configurable: true };
+    },
+    defineProperty: (_, key, d) => Reflect.defineProperty(get(), key, d),
+    deleteProperty: (_, key) => Reflect.deleteProperty(get(), key),
+  });
+}
+
 /** Names of the set bits of `value` from a `{ Name: bit }` table; unknown bits as hex. */
 export function bitNames(
   value: number | bigint,
@@ -149,19 +175,20 @@ const SECTION_DESCRIPTOR_FLAGS = {
   Overflow: 0x80,
 } as const;
 
-const RTAS_MEANINGS: Meanings = Object.fromEntries(
-  Object.entries(rtasErrorLogMeanings).flatMap(([field, fn]) =>
-    ['RTAS error log', 'RTAS v6 header', 'RTAS MC section'].map((structure) => [
-      `${structure}.${field}`,
-      (v: Value, row: FieldTrace, trace: readonly FieldTrace[]) =>
-        (fn as (v: unknown, row: FieldTrace, trace: readonly FieldTrace[]) => string)(
-          v,
-          row,
-          trace,
-        ) || undefined,
-    ]),
-  ),
-);
+const rtasMeanings = (): Meanings =>
+  Object.fromEntries(
+    Object.entries(rtasErrorLogMeanings).flatMap(([field, fn]) =>
+      ['RTAS error log', 'RTAS v6 header', 'RTAS MC section'].map((structure) => [
+        `${structure}.${field}`,
+        (v: Value, row: FieldTrace, trace: readonly FieldTrace[]) =>
+          (fn as (v: unknown, row: FieldTrace, trace: readonly FieldTrace[]) => string)(
+            v,
+            row,
+            trace,
+          ) || undefined,
+      ]),
+    ),
+  );
 
 /** Names of an enumeration `{ Name: value }`, by value. */
 function enumName(table: Readonly<Record<string, number>>): (v: Value) => string | undefined {
@@ -254,86 +281,6 @@ const memoryRows = (valid: Readonly<Record<string, bigint>>) => {
   return rows;
 };
 
-/** Each section kind's own meanings, by field name as its codec traces it. */
-export const SECTION_MEANINGS: Record<string, Readonly<Record<string, SectionMeaningFn>>> = {
-  // Platform Memory (formats.md §7, UEFI 2.10 §N.2.5).
-  memory: {
-    ...memoryRows(MemoryValid),
-    'rank number': also(MemoryValid.RankNumber),
-    extended: also(MemoryValid.RowExtension | MemoryValid.ChipId, (v) => {
-      const n = num(v);
-      return n === undefined ? undefined : `row bits 17:16 = ${n & 0x3}, chip id ${(n >> 5) & 0x7}`;
-    }),
-  },
-  // Platform Memory 2 (UEFI 2.10 §N.2.6).
-  memory2: {
-    ...memoryRows(Memory2Valid),
-    rank: also(Memory2Valid.Rank),
-    'chip id': also(Memory2Valid.ChipId),
-    status: also(Memory2Valid.Status),
-  },
-  // ARM processor (formats.md §8, UEFI 2.10 §N.2.4.4).
-  arm: {
-    'validation bits': (v) => bits(ArmValid)(v),
-    'error information validation bits': (v) => bits(ArmInfoValid)(v),
-    'error type': (v) => armErrorType(v),
-    flags: (v) => bits(ArmInfoFlags)(v),
-    'multiple error': (v) => (num(v) === undefined ? undefined : `${num(v)! + 1} errors`),
-    'physical fault address': (v) => pageFrame(v),
-    'register context type': (v) => CONTEXT_NAMES[num(v) ?? -1] ?? 'reserved',
-    'error affinity level': (v) => (num(v) === undefined ? undefined : `affinity level ${num(v)}`),
-    'running state': (v) =>
-      num(v) === undefined ? undefined : num(v)! & 1 ? 'running' : 'not running',
-  },
-  // PCI Express (formats.md §10, UEFI 2.10 §N.2.7).
-  pcie: {
-    'validation bits': (v) => bits(PcieValid)(v),
-    'port type': also(PcieValid.PortType, enumName(PciePortType)),
-    'version major': also(PcieValid.Version),
-    'version minor': also(PcieValid.Version),
-    command: also(PcieValid.CommandStatus),
-    status: also(PcieValid.CommandStatus),
-    'vendor id': also(PcieValid.DeviceId),
-    'device id': also(PcieValid.DeviceId),
-    'class code': also(PcieValid.DeviceId),
-    function: also(PcieValid.DeviceId),
-    device: also(PcieValid.DeviceId),
-    segment: also(PcieValid.DeviceId),
-    bus: also(PcieValid.DeviceId),
-    'secondary bus': also(PcieValid.DeviceId),
-    slot: also(PcieValid.DeviceId),
-    'serial number lower': also(PcieValid.SerialNumber),
-    'serial number upper': also(PcieValid.SerialNumber),
-    'bridge secondary status': also(PcieValid.BridgeControlStatus),
-    'bridge control': also(PcieValid.BridgeControlStatus),
-    'capability structure': also(PcieValid.Capability),
-    'AER info': also(PcieValid.AerInfo),
-  },
-  // Processor Generic (UEFI 2.10 §N.2.4.1).
-  'processor-generic': {
-    'validation bits': (v) => bits(ProcessorGenericValid)(v),
-    'processor type': also(ProcessorGenericValid.Type, enumName(ProcessorType)),
-    'processor ISA': also(ProcessorGenericValid.Isa, enumName(ProcessorIsa)),
-    'processor error type': also(ProcessorGenericValid.ErrorType, (v) =>
-      bits(ProcessorErrorTypeBit)(v),
-    ),
-    operation: also(ProcessorGenericValid.Operation, enumName(ProcessorOperation)),
-    flags: also(ProcessorGenericValid.Flags),
-    level: also(ProcessorGenericValid.Level),
-    'CPU version info': also(ProcessorGenericValid.Version),
-    'CPU brand string': also(ProcessorGenericValid.BrandInfo),
-    'processor id': also(ProcessorGenericValid.Id),
-    'target address': also(ProcessorGenericValid.TargetAddress),
-    'requestor id': also(ProcessorGenericValid.RequestorId),
-    'responder id': also(ProcessorGenericValid.ResponderId),
-    'instruction IP': also(ProcessorGenericValid.Ip),
-  },
-  // Firmware Error Record Reference (UEFI 2.10 §N.2.10).
-  'firmware-error-reference': {
-    'firmware error record type': (v) => enumName(FirmwareErrorRecordType)(v),
-  },
-};
-
 /**
  * Validity for a field of the `prefix N` sub-structure (IA32/X64 error information N) from that
  * sub-structure's own `prefix N validation bits`.
@@ -379,94 +326,191 @@ function ia32x64Indexed(): Record<string, SectionMeaningFn> {
   return out;
 }
 
-Object.assign(SECTION_MEANINGS, {
-  // IA32/X64 processor (UEFI 2.10 §N.2.4.2).
-  ia32x64: {
-    'validation bits': (v: Value) => bits(Ia32X64Valid)(v),
-    'local APIC id': also(Ia32X64Valid.LocalApicId),
-    'CPUID info': also(Ia32X64Valid.CpuidInfo),
-    ...ia32x64Indexed(),
-  },
-  // PCI/PCI-X bus (UEFI 2.10 §N.2.8).
-  'pci-bus': {
-    'validation bits': (v: Value) => bits(PciBusValid)(v),
-    'error status': also(PciBusValid.ErrorStatus),
-    'error type': also(PciBusValid.ErrorType, enumName(PciBusErrorType)),
-    'bus id': also(PciBusValid.BusId),
-    'bus address': also(PciBusValid.BusAddress),
-    'bus data': also(PciBusValid.BusData),
-    'bus command': also(PciBusValid.BusCommand),
-    'requestor id': also(PciBusValid.RequestorId),
-    'completer id': also(PciBusValid.CompleterId),
-    'target id': also(PciBusValid.TargetId),
-  },
-  // PCI/PCI-X component (UEFI 2.10 §N.2.9).
-  'pci-component': {
-    'validation bits': (v: Value) => bits(PciComponentValid)(v),
-    'error status': also(PciComponentValid.ErrorStatus),
-    'vendor id': also(PciComponentValid.IdInfo),
-    'device id': also(PciComponentValid.IdInfo),
-    'class code': also(PciComponentValid.IdInfo),
-    'function number': also(PciComponentValid.IdInfo),
-    'device number': also(PciComponentValid.IdInfo),
-    'bus number': also(PciComponentValid.IdInfo),
-    'segment number': also(PciComponentValid.IdInfo),
-    'memory number': also(PciComponentValid.MemoryNumber),
-    'IO number': also(PciComponentValid.IoNumber),
-  },
-  // DMAr generic (UEFI 2.10 §N.2.11.1).
-  'dmar-generic': {
-    'fault reason': (v: Value) => enumName(DmarFaultReason)(v),
-    // Table N-40: 0 DMA write, 1 DMA read; 0 untranslated request, 1 translation request.
-    'access type': (v: Value) => (v === 0 ? 'DMA write' : v === 1 ? 'DMA read' : 'reserved'),
-    'address type': (v: Value) =>
-      v === 0 ? 'untranslated request' : v === 1 ? 'translation request' : 'reserved',
-  },
-  // CXL protocol error (UEFI 2.10 §N.2.13).
-  'cxl-protocol-error': {
-    'validation bits': (v: Value) => bits(CxlProtocolErrorValid)(v),
-    'agent type': also(CxlProtocolErrorValid.AgentType, enumName(CxlAgentType)),
-    'agent address': also(CxlProtocolErrorValid.AgentAddress),
-    'vendor id': also(CxlProtocolErrorValid.DeviceId),
-    'device id': also(CxlProtocolErrorValid.DeviceId),
-    'subsystem vendor id': also(CxlProtocolErrorValid.DeviceId),
-    'subsystem id': also(CxlProtocolErrorValid.DeviceId),
-    'class code': also(CxlProtocolErrorValid.DeviceId),
-    slot: also(CxlProtocolErrorValid.DeviceId),
-    'serial number lower': also(CxlProtocolErrorValid.SerialNumber),
-    'serial number upper': also(CxlProtocolErrorValid.SerialNumber),
-    'capability structure': also(CxlProtocolErrorValid.Capability),
-    'CXL DVSEC': also(CxlProtocolErrorValid.DvsecLog),
-    'CXL error log': also(CxlProtocolErrorValid.ErrorLog),
-  },
-});
+/** Builds SECTION_MEANINGS (on first use: only the annotated table needs it). */
+function buildSectionMeanings(): Record<string, Readonly<Record<string, SectionMeaningFn>>> {
+  const SECTION_MEANINGS: Record<string, Readonly<Record<string, SectionMeaningFn>>> = {
+    // Platform Memory (formats.md §7, UEFI 2.10 §N.2.5).
+    memory: {
+      ...memoryRows(MemoryValid),
+      'rank number': also(MemoryValid.RankNumber),
+      extended: also(MemoryValid.RowExtension | MemoryValid.ChipId, (v) => {
+        const n = num(v);
+        return n === undefined
+          ? undefined
+          : `row bits 17:16 = ${n & 0x3}, chip id ${(n >> 5) & 0x7}`;
+      }),
+    },
+    // Platform Memory 2 (UEFI 2.10 §N.2.6).
+    memory2: {
+      ...memoryRows(Memory2Valid),
+      rank: also(Memory2Valid.Rank),
+      'chip id': also(Memory2Valid.ChipId),
+      status: also(Memory2Valid.Status),
+    },
+    // ARM processor (formats.md §8, UEFI 2.10 §N.2.4.4).
+    arm: {
+      'validation bits': (v) => bits(ArmValid)(v),
+      'error information validation bits': (v) => bits(ArmInfoValid)(v),
+      'error type': (v) => armErrorType(v),
+      flags: (v) => bits(ArmInfoFlags)(v),
+      'multiple error': (v) => (num(v) === undefined ? undefined : `${num(v)! + 1} errors`),
+      'physical fault address': (v) => pageFrame(v),
+      'register context type': (v) => CONTEXT_NAMES[num(v) ?? -1] ?? 'reserved',
+      'error affinity level': (v) =>
+        num(v) === undefined ? undefined : `affinity level ${num(v)}`,
+      'running state': (v) =>
+        num(v) === undefined ? undefined : num(v)! & 1 ? 'running' : 'not running',
+    },
+    // PCI Express (formats.md §10, UEFI 2.10 §N.2.7).
+    pcie: {
+      'validation bits': (v) => bits(PcieValid)(v),
+      'port type': also(PcieValid.PortType, enumName(PciePortType)),
+      'version major': also(PcieValid.Version),
+      'version minor': also(PcieValid.Version),
+      command: also(PcieValid.CommandStatus),
+      status: also(PcieValid.CommandStatus),
+      'vendor id': also(PcieValid.DeviceId),
+      'device id': also(PcieValid.DeviceId),
+      'class code': also(PcieValid.DeviceId),
+      function: also(PcieValid.DeviceId),
+      device: also(PcieValid.DeviceId),
+      segment: also(PcieValid.DeviceId),
+      bus: also(PcieValid.DeviceId),
+      'secondary bus': also(PcieValid.DeviceId),
+      slot: also(PcieValid.DeviceId),
+      'serial number lower': also(PcieValid.SerialNumber),
+      'serial number upper': also(PcieValid.SerialNumber),
+      'bridge secondary status': also(PcieValid.BridgeControlStatus),
+      'bridge control': also(PcieValid.BridgeControlStatus),
+      'capability structure': also(PcieValid.Capability),
+      'AER info': also(PcieValid.AerInfo),
+    },
+    // Processor Generic (UEFI 2.10 §N.2.4.1).
+    'processor-generic': {
+      'validation bits': (v) => bits(ProcessorGenericValid)(v),
+      'processor type': also(ProcessorGenericValid.Type, enumName(ProcessorType)),
+      'processor ISA': also(ProcessorGenericValid.Isa, enumName(ProcessorIsa)),
+      'processor error type': also(ProcessorGenericValid.ErrorType, (v) =>
+        bits(ProcessorErrorTypeBit)(v),
+      ),
+      operation: also(ProcessorGenericValid.Operation, enumName(ProcessorOperation)),
+      flags: also(ProcessorGenericValid.Flags),
+      level: also(ProcessorGenericValid.Level),
+      'CPU version info': also(ProcessorGenericValid.Version),
+      'CPU brand string': also(ProcessorGenericValid.BrandInfo),
+      'processor id': also(ProcessorGenericValid.Id),
+      'target address': also(ProcessorGenericValid.TargetAddress),
+      'requestor id': also(ProcessorGenericValid.RequestorId),
+      'responder id': also(ProcessorGenericValid.ResponderId),
+      'instruction IP': also(ProcessorGenericValid.Ip),
+    },
+    // Firmware Error Record Reference (UEFI 2.10 §N.2.10).
+    'firmware-error-reference': {
+      'firmware error record type': (v) => enumName(FirmwareErrorRecordType)(v),
+    },
+  };
+  Object.assign(SECTION_MEANINGS, {
+    // IA32/X64 processor (UEFI 2.10 §N.2.4.2).
+    ia32x64: {
+      'validation bits': (v: Value) => bits(Ia32X64Valid)(v),
+      'local APIC id': also(Ia32X64Valid.LocalApicId),
+      'CPUID info': also(Ia32X64Valid.CpuidInfo),
+      ...ia32x64Indexed(),
+    },
+    // PCI/PCI-X bus (UEFI 2.10 §N.2.8).
+    'pci-bus': {
+      'validation bits': (v: Value) => bits(PciBusValid)(v),
+      'error status': also(PciBusValid.ErrorStatus),
+      'error type': also(PciBusValid.ErrorType, enumName(PciBusErrorType)),
+      'bus id': also(PciBusValid.BusId),
+      'bus address': also(PciBusValid.BusAddress),
+      'bus data': also(PciBusValid.BusData),
+      'bus command': also(PciBusValid.BusCommand),
+      'requestor id': also(PciBusValid.RequestorId),
+      'completer id': also(PciBusValid.CompleterId),
+      'target id': also(PciBusValid.TargetId),
+    },
+    // PCI/PCI-X component (UEFI 2.10 §N.2.9).
+    'pci-component': {
+      'validation bits': (v: Value) => bits(PciComponentValid)(v),
+      'error status': also(PciComponentValid.ErrorStatus),
+      'vendor id': also(PciComponentValid.IdInfo),
+      'device id': also(PciComponentValid.IdInfo),
+      'class code': also(PciComponentValid.IdInfo),
+      'function number': also(PciComponentValid.IdInfo),
+      'device number': also(PciComponentValid.IdInfo),
+      'bus number': also(PciComponentValid.IdInfo),
+      'segment number': also(PciComponentValid.IdInfo),
+      'memory number': also(PciComponentValid.MemoryNumber),
+      'IO number': also(PciComponentValid.IoNumber),
+    },
+    // DMAr generic (UEFI 2.10 §N.2.11.1).
+    'dmar-generic': {
+      'fault reason': (v: Value) => enumName(DmarFaultReason)(v),
+      // Table N-40: 0 DMA write, 1 DMA read; 0 untranslated request, 1 translation request.
+      'access type': (v: Value) => (v === 0 ? 'DMA write' : v === 1 ? 'DMA read' : 'reserved'),
+      'address type': (v: Value) =>
+        v === 0 ? 'untranslated request' : v === 1 ? 'translation request' : 'reserved',
+    },
+    // CXL protocol error (UEFI 2.10 §N.2.13).
+    'cxl-protocol-error': {
+      'validation bits': (v: Value) => bits(CxlProtocolErrorValid)(v),
+      'agent type': also(CxlProtocolErrorValid.AgentType, enumName(CxlAgentType)),
+      'agent address': also(CxlProtocolErrorValid.AgentAddress),
+      'vendor id': also(CxlProtocolErrorValid.DeviceId),
+      'device id': also(CxlProtocolErrorValid.DeviceId),
+      'subsystem vendor id': also(CxlProtocolErrorValid.DeviceId),
+      'subsystem id': also(CxlProtocolErrorValid.DeviceId),
+      'class code': also(CxlProtocolErrorValid.DeviceId),
+      slot: also(CxlProtocolErrorValid.DeviceId),
+      'serial number lower': also(CxlProtocolErrorValid.SerialNumber),
+      'serial number upper': also(CxlProtocolErrorValid.SerialNumber),
+      'capability structure': also(CxlProtocolErrorValid.Capability),
+      'CXL DVSEC': also(CxlProtocolErrorValid.DvsecLog),
+      'CXL error log': also(CxlProtocolErrorValid.ErrorLog),
+    },
+  });
 
-/** CXL component event header (UEFI 2.10 §N.2.14), the same for every event kind. */
-const CXL_EVENT: Readonly<Record<string, SectionMeaningFn>> = {
-  'validation bits': (v) => bits(CxlEventValid)(v),
-  'vendor id': also(CxlEventValid.DeviceId),
-  'device id': also(CxlEventValid.DeviceId),
-  'function number': also(CxlEventValid.DeviceId),
-  'device number': also(CxlEventValid.DeviceId),
-  'bus number': also(CxlEventValid.DeviceId),
-  'segment number': also(CxlEventValid.DeviceId),
-  'slot number': also(CxlEventValid.DeviceId),
-  'serial number lower': also(CxlEventValid.SerialNumber),
-  'serial number upper': also(CxlEventValid.SerialNumber),
-  'CXL event record': also(CxlEventValid.EventLog),
-};
-for (const kind of Object.keys(CxlEventSectionGuid)) SECTION_MEANINGS[kind] = CXL_EVENT;
-// CCIX PER log (UEFI 2.10 §N.2.12).
-SECTION_MEANINGS['ccix-per'] = {
-  'validation bits': (v) => bits(CcixPerValid)(v),
-  'CCIX source id': also(CcixPerValid.SourceId),
-  'CCIX port id': also(CcixPerValid.PortId),
-  'CCIX PER log': also(CcixPerValid.PerLog),
-};
+  /** CXL component event header (UEFI 2.10 §N.2.14), the same for every event kind. */
+  const CXL_EVENT: Readonly<Record<string, SectionMeaningFn>> = {
+    'validation bits': (v) => bits(CxlEventValid)(v),
+    'vendor id': also(CxlEventValid.DeviceId),
+    'device id': also(CxlEventValid.DeviceId),
+    'function number': also(CxlEventValid.DeviceId),
+    'device number': also(CxlEventValid.DeviceId),
+    'bus number': also(CxlEventValid.DeviceId),
+    'segment number': also(CxlEventValid.DeviceId),
+    'slot number': also(CxlEventValid.DeviceId),
+    'serial number lower': also(CxlEventValid.SerialNumber),
+    'serial number upper': also(CxlEventValid.SerialNumber),
+    'CXL event record': also(CxlEventValid.EventLog),
+  };
+  for (const kind of Object.keys(CxlEventSectionGuid)) SECTION_MEANINGS[kind] = CXL_EVENT;
+  // CCIX PER log (UEFI 2.10 §N.2.12).
+  SECTION_MEANINGS['ccix-per'] = {
+    'validation bits': (v) => bits(CcixPerValid)(v),
+    'CCIX source id': also(CcixPerValid.SourceId),
+    'CCIX port id': also(CcixPerValid.PortId),
+    'CCIX PER log': also(CcixPerValid.PerLog),
+  };
 
-Object.assign(SECTION_MEANINGS, VENDOR_SECTION_MEANINGS);
+  Object.assign(SECTION_MEANINGS, VENDOR_SECTION_MEANINGS);
+  return SECTION_MEANINGS;
+}
 
-const SECTION_FIELDS = [...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t)))];
+/** Each section kind's own meanings, by field name as its codec traces it. */
+export const SECTION_MEANINGS: Readonly<
+  Record<string, Readonly<Record<string, SectionMeaningFn>>>
+> = lazyRecord(buildSectionMeanings);
+
+/** Every field name of every section kind's table. */
+let sectionFieldNames: readonly string[] | undefined;
+function sectionFields(): readonly string[] {
+  sectionFieldNames ??= [
+    ...new Set(Object.values(SECTION_MEANINGS).flatMap((t) => Object.keys(t))),
+  ];
+  return sectionFieldNames;
+}
 
 /** The section type GUID and body start for a `section body` row, from the trace. */
 export function sectionOfRow(
@@ -538,7 +582,7 @@ export function meaningsForBareSection(structure: string, guid: string): Meaning
   return {
     ...CODEC_MEANINGS,
     ...Object.fromEntries(
-      SECTION_FIELDS.map((f) => [
+      sectionFields().map((f) => [
         `${structure}.${f}`,
         ((v, row, trace) => sectionMeaning(guid, f, v, row, trace)) satisfies MeaningFn,
       ]),
@@ -546,72 +590,76 @@ export function meaningsForBareSection(structure: string, guid: string): Meaning
   };
 }
 
-/** Meanings for every structure the codec decodes. */
-export const CODEC_MEANINGS: Meanings = {
-  ...RTAS_MEANINGS,
-  // GHES status block and entries (formats.md §4).
-  'GHES status block.block status': (v) => {
-    const n = num(v);
-    if (n === undefined) return undefined;
-    if (n === 0) return 'no record present (Linux ignores the block, never acks)';
-    const f = decodeBlockStatus(n);
-    const names = [
-      f.uncorrectable && 'uncorrectable',
-      f.correctable && 'correctable',
-      f.multipleUncorrectable && 'multiple uncorrectable',
-      f.multipleCorrectable && 'multiple correctable',
-    ].filter(Boolean);
-    return `${names.join(', ') || 'no valid bit'}; ${f.entryCount} entries${f.reserved ? `; reserved ${hex(f.reserved)}` : ''}`;
-  },
-  'GHES status block.error severity': severity,
-  'Generic Error Data Entry.error severity': severity,
-  'Generic Error Data Entry.section type': guidName,
-  'Generic Error Data Entry.FRU id': guidName,
-  'Generic Error Data Entry.revision': (v) =>
-    num(v) === undefined
-      ? undefined
-      : num(v)! >> 8 >= 3
-        ? '72-byte header with timestamp'
-        : '64-byte header',
-  'Generic Error Data Entry.validation bits': bits(GenericErrorDataValid),
-  'Generic Error Data Entry.flags': bits(SectionFlag),
-  'Generic Error Data Entry.timestamp flags': (v) => (num(v)! & 1 ? 'precise' : 'imprecise'),
-  // CPER record (formats.md §5).
-  'CPER record.error severity': severity,
-  'CPER record.notification type': guidName,
-  'CPER record.section type': guidName,
-  'CPER record.section severity': severity,
-  'CPER record.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
-  // A section with its own descriptor (section-with-descriptor.ts).
-  'section descriptor.section type': guidName,
-  'section descriptor.section severity': severity,
-  'section descriptor.FRU id': guidName,
-  'section descriptor.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
-  'section descriptor.section offset': (v) =>
-    v === CPER_SECTION_DESCRIPTOR_SIZE ? 'the body follows the descriptor' : undefined,
-  // Section bodies: by the section's own kind (sectionMeaning below).
-  ...Object.fromEntries(SECTION_FIELDS.map((f) => [`section body.${f}`, sectionBodyMeaning(f)])),
-  // In a status block a body's reader is named after its kind (`memory section`).
-  ...Object.fromEntries(
-    Object.entries(SECTION_MEANINGS).flatMap(([kind, table]) =>
-      Object.entries(table).map(([f, fn]) => [`${kind} section.${f}`, fn satisfies MeaningFn]),
+/** Meanings for every structure the codec decodes (built on first use). */
+export const CODEC_MEANINGS: Meanings = lazyRecord(
+  (): Meanings => ({
+    ...rtasMeanings(),
+    // GHES status block and entries (formats.md §4).
+    'GHES status block.block status': (v) => {
+      const n = num(v);
+      if (n === undefined) return undefined;
+      if (n === 0) return 'no record present (Linux ignores the block, never acks)';
+      const f = decodeBlockStatus(n);
+      const names = [
+        f.uncorrectable && 'uncorrectable',
+        f.correctable && 'correctable',
+        f.multipleUncorrectable && 'multiple uncorrectable',
+        f.multipleCorrectable && 'multiple correctable',
+      ].filter(Boolean);
+      return `${names.join(', ') || 'no valid bit'}; ${f.entryCount} entries${f.reserved ? `; reserved ${hex(f.reserved)}` : ''}`;
+    },
+    'GHES status block.error severity': severity,
+    'Generic Error Data Entry.error severity': severity,
+    'Generic Error Data Entry.section type': guidName,
+    'Generic Error Data Entry.FRU id': guidName,
+    'Generic Error Data Entry.revision': (v) =>
+      num(v) === undefined
+        ? undefined
+        : num(v)! >> 8 >= 3
+          ? '72-byte header with timestamp'
+          : '64-byte header',
+    'Generic Error Data Entry.validation bits': bits(GenericErrorDataValid),
+    'Generic Error Data Entry.flags': bits(SectionFlag),
+    'Generic Error Data Entry.timestamp flags': (v) => (num(v)! & 1 ? 'precise' : 'imprecise'),
+    // CPER record (formats.md §5).
+    'CPER record.error severity': severity,
+    'CPER record.notification type': guidName,
+    'CPER record.section type': guidName,
+    'CPER record.section severity': severity,
+    'CPER record.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+    // A section with its own descriptor (section-with-descriptor.ts).
+    'section descriptor.section type': guidName,
+    'section descriptor.section severity': severity,
+    'section descriptor.FRU id': guidName,
+    'section descriptor.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+    'section descriptor.section offset': (v) =>
+      v === CPER_SECTION_DESCRIPTOR_SIZE ? 'the body follows the descriptor' : undefined,
+    // Section bodies: by the section's own kind (sectionMeaning below).
+    ...Object.fromEntries(sectionFields().map((f) => [`section body.${f}`, sectionBodyMeaning(f)])),
+    // In a status block a body's reader is named after its kind (`memory section`).
+    ...Object.fromEntries(
+      Object.entries(SECTION_MEANINGS).flatMap(([kind, table]) =>
+        Object.entries(table).map(([f, fn]) => [`${kind} section.${f}`, fn satisfies MeaningFn]),
+      ),
     ),
-  ),
-  // HEST (formats.md §3) and its embedded structures.
-  'HEST.signature': (v) => (v === 'HEST' ? 'Hardware Error Source Table' : 'not a HEST'),
-  type: (v) => (num(v) === undefined ? undefined : hestSourceTypeName(num(v)!)),
-  'Notification.type': (v) => (num(v) === undefined ? undefined : hestNotificationName(num(v)!)),
-  'Notification.pollInterval': (v, row, trace) => {
-    const type = trace.find(
-      (t) => t.structure === 'Notification' && t.field === 'type' && t.offset === row.offset - 4,
-    );
-    return type?.value === HestNotificationType.Polled ? `${String(v)} ms` : undefined;
-  },
-  relatedSourceId: (v) => (v === 0xffff ? 'none' : undefined),
-  enabled: (v) => (v === 0 ? 'disabled (Linux skips the source)' : v === 1 ? 'enabled' : undefined),
-  addressSpaceId: (v) => (num(v) === undefined ? undefined : gasAddressSpaceName(num(v)!)),
-  accessSize: (v) => ACCESS_SIZE_NAMES[num(v) ?? -1],
-  'Error Status Address.address': () => 'register holding the status block address',
-  'Read Ack Register.address': () => 'register the guest acknowledges through',
-  errorStatusBlockLength: (v) => (num(v)! < 20 ? 'below 20: Linux refuses the source' : undefined),
-};
+    // HEST (formats.md §3) and its embedded structures.
+    'HEST.signature': (v) => (v === 'HEST' ? 'Hardware Error Source Table' : 'not a HEST'),
+    type: (v) => (num(v) === undefined ? undefined : hestSourceTypeName(num(v)!)),
+    'Notification.type': (v) => (num(v) === undefined ? undefined : hestNotificationName(num(v)!)),
+    'Notification.pollInterval': (v, row, trace) => {
+      const type = trace.find(
+        (t) => t.structure === 'Notification' && t.field === 'type' && t.offset === row.offset - 4,
+      );
+      return type?.value === HestNotificationType.Polled ? `${String(v)} ms` : undefined;
+    },
+    relatedSourceId: (v) => (v === 0xffff ? 'none' : undefined),
+    enabled: (v) =>
+      v === 0 ? 'disabled (Linux skips the source)' : v === 1 ? 'enabled' : undefined,
+    addressSpaceId: (v) => (num(v) === undefined ? undefined : gasAddressSpaceName(num(v)!)),
+    accessSize: (v) => ACCESS_SIZE_NAMES[num(v) ?? -1],
+    'Error Status Address.address': () => 'register holding the status block address',
+    'Read Ack Register.address': () => 'register the guest acknowledges through',
+    errorStatusBlockLength: (v) =>
+      num(v)! < 20 ? 'below 20: Linux refuses the source' : undefined,
+  }),
+);
