@@ -278,8 +278,12 @@ function writeKey(k: string, spaced: boolean): void {
 }
 
 function writeLiteral(t: string): void {
-  ensure(t.length);
-  for (let i = 0; i < t.length; i++) buf[pos++] = t.charCodeAt(i);
+  const n = t.length;
+  ensure(n);
+  const b = buf;
+  const p = pos;
+  for (let i = 0; i < n; i++) b[p + i] = t.charCodeAt(i);
+  pos = p + n;
 }
 
 /** Where JSON.stringify would leave a property out (undefined, a function, a symbol). */

@@ -78,6 +78,22 @@ describe('libcper JSON text, one-walk writer', () => {
     assert.ok(fastCount > 500, `fast path taken only ${fastCount} times`);
   });
 
+  test('u64 values of every width are written as their decimal digits', () => {
+    const edges = [0n, 9n, 10n, 9999n, 10000n, 65536n, 4294967296n, 1n << 53n, 10n ** 19n];
+    for (const e of edges)
+      for (const d of [-1n, 0n, 1n]) {
+        const v = e + d;
+        assert.equal(stringifyLibcperFast([v], 0), `[${v.toString()}]`);
+      }
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }), fc.nat(64), (v, shift) => {
+        const w = v >> BigInt(shift);
+        assert.equal(stringifyLibcperFast({ w }, 0), `{"w":${w.toString()}}`);
+      }),
+      { numRuns: 3000, seed: 5 },
+    );
+  });
+
   test('bigints are plain digits, undefined falls back to the reference', () => {
     assert.equal(
       stringifyLibcperFast({ a: 18446744073709551615n, b: [-5n, 1.5, 'x"\u2028'] }, 0),
