@@ -5,9 +5,10 @@
 // wrapped in a one-entry recoverable block. The record layout itself is checked on raw bytes.
 
 import {
-  type DetectedKind,
   type Detection,
-  detectStructure,
+  detectInput,
+  type InputDetection,
+  type InputKind,
   resolveSectionHint,
 } from './detect.js';
 import type { LintFinding } from './finding.js';
@@ -18,7 +19,8 @@ import {
   type StatusBlockContext,
 } from './lint-status-block.js';
 
-export type LintAs = Exclude<DetectedKind, 'unknown'>;
+/** What lintInput() can be told the input is: any kind detectInput() tells apart. */
+export type LintAs = Exclude<InputKind, 'unknown'>;
 
 /** A HEST linter (engineer A's `lintHest`), passed in so this file does not depend on it. */
 export type HestLinter = (bytes: Uint8Array) => readonly LintFinding[];
@@ -34,8 +36,8 @@ export interface LintInputOptions {
 }
 
 export interface LintInputReport {
-  readonly kind: DetectedKind;
-  readonly detection: Detection;
+  readonly kind: InputKind;
+  readonly detection: Detection | InputDetection;
   readonly findings: readonly LintFinding[];
   /** For status blocks, CPER records and sections: what the guest kernel does. */
   readonly acceptance?: LinuxAcceptance;
@@ -220,9 +222,9 @@ function remap(f: LintFinding, map: (n: number) => number | undefined): LintFind
 
 /** Lints `bytes` as whatever they hold. Never throws. */
 export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): LintInputReport {
-  const detection: Detection =
+  const detection: Detection | InputDetection =
     options.as === undefined
-      ? detectStructure(bytes, options.section === undefined ? {} : { section: options.section })
+      ? detectInput(bytes, options.section === undefined ? {} : { section: options.section })
       : asDetection(options.as, options.section);
   const source: StatusBlockContext = { ...DEFAULT_SOURCE, ...options.source };
   switch (detection.kind) {
@@ -273,6 +275,8 @@ export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): Li
         .map((f) => remap(f, (o) => (o >= 92 ? o - 92 : undefined)));
       return { kind: 'section', detection, findings, acceptance: { ...acceptance, findings } };
     }
+    case 'section-with-descriptor':
+      return lintSectionWithDescriptor(bytes, detection, source);
     default:
       return {
         kind: 'unknown',
@@ -290,7 +294,103 @@ export function lintInput(bytes: Uint8Array, options: LintInputOptions = {}): Li
   }
 }
 
-function asDetection(as: LintAs, section: string | undefined): Detection {
+/**
+ * What lintInput() says first about a section with its own descriptor: Linux never receives that
+ * form. Firmware hands sections to the kernel as Generic Error Data Entries in a GHES status block
+ * (ghes.c), or as whole CPER records (ERST, BERT); the 72-byte CPER section descriptor travels
+ * only inside a record, after its header.
+ */
+export const DESCRIPTOR_FORM_NOTE =
+  "Linux never receives a section with its CPER section descriptor (libcper's single-section form, Redfish CPERSection): firmware gives the kernel sections as Generic Error Data Entries in a GHES status block, or as whole CPER records (ERST, BERT). Linted as the one-entry block a GHES source would post for it: block and entry severity the section's, its type, flags, FRU id and text, and its body";
+
+function descriptorFinding(
+  code: string,
+  offset: number,
+  field: string,
+  detail: string,
+): LintFinding {
+  return { ...recordFinding(code, offset, field, detail), severity: 'error' };
+}
+
+/**
+ * A section with its descriptor (section-with-descriptor.ts), linted as the one-entry status
+ * block a GHES source would post for it; offsets are mapped back to the input (the descriptor at
+ * 0, the body at 72). Never throws.
+ */
+function lintSectionWithDescriptor(
+  bytes: Uint8Array,
+  detection: Detection | InputDetection,
+  source: StatusBlockContext,
+): LintInputReport {
+  const note: LintFinding = {
+    code: 'lint.descriptor-form',
+    severity: 'info',
+    message: '',
+    consequence: { kind: 'info' },
+    detail: DESCRIPTOR_FORM_NOTE,
+  };
+  const kind = 'section-with-descriptor' as const;
+  if (bytes.length < CPER_DESCRIPTOR_SIZE) {
+    const f = descriptorFinding(
+      'descriptor.truncated',
+      bytes.length,
+      'section descriptor',
+      `a section descriptor is 72 bytes, the input has ${bytes.length}`,
+    );
+    return { kind, detection, findings: [note, f] };
+  }
+  const length = u32(bytes, 4);
+  if (length > bytes.length - CPER_DESCRIPTOR_SIZE) {
+    const f = descriptorFinding(
+      'descriptor.section-length',
+      4,
+      'section length',
+      `section length ${length} runs past the ${bytes.length - CPER_DESCRIPTOR_SIZE} bytes after the descriptor`,
+    );
+    return { kind, detection, findings: [note, f] };
+  }
+  const findings: LintFinding[] = [note];
+  const end = CPER_DESCRIPTOR_SIZE + length;
+  if (end < bytes.length) {
+    findings.push({
+      ...recordFinding(
+        'descriptor.trailing',
+        end,
+        'section length',
+        `${bytes.length - end} bytes after the section's ${length} are not part of it`,
+      ),
+      severity: 'warning',
+    });
+  }
+  // The one-section CPER record carrying it: record severity the section's, the body right
+  // after the descriptor (Section Offset 200 in the record, whatever the input says).
+  const rec = new Uint8Array(128 + end);
+  const v = new DataView(rec.buffer);
+  rec.set([0x43, 0x50, 0x45, 0x52], 0);
+  v.setUint16(4, 0x0100, true);
+  v.setUint32(6, 0xffffffff, true);
+  v.setUint16(10, 1, true);
+  v.setUint32(12, u32(bytes, 48), true);
+  v.setUint32(20, rec.length, true);
+  rec.set(bytes.subarray(0, end), 128);
+  v.setUint32(128, 128 + CPER_DESCRIPTOR_SIZE, true);
+  const conv = cperRecordBlockForLint(rec);
+  const acceptance = linuxAcceptance(conv.block, {
+    ...source,
+    errorBlockLength: Math.max(source.errorBlockLength, conv.block.length),
+  });
+  const toInput = (b: number): number | undefined => {
+    const r = conv.toRecordOffset(b);
+    if (r >= 12 && r < 16) return 48 + (r - 12); // the block's severity is the section's
+    return r >= 128 ? r - 128 : undefined;
+  };
+  findings.push(...acceptance.findings.map((f) => remap(f, toInput)));
+  return { kind, detection, findings, acceptance: { ...acceptance, findings } };
+}
+
+const CPER_DESCRIPTOR_SIZE = 72;
+
+function asDetection(as: LintAs, section: string | undefined): Detection | InputDetection {
   const reasons = [`taken as ${as} (--as)`];
   if (as !== 'section') return { kind: as, reasons };
   const resolved = section === undefined ? undefined : resolveSectionHint(section);
