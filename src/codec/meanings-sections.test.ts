@@ -314,6 +314,33 @@ const LIBCPER_CHECKS: Record<string, Array<[RegExp, Check]>> = {
       },
     ],
   ],
+  'dmar-iommu': [
+    [
+      // libcper gives the entry as base64; Linux's amd/iommu.c reads event[1] >> 28 as the event
+      // code and event[0] & 0xffff as the device id, printed `[NAME device=%02x:%02x.%x …]`.
+      /^event log entry$/,
+      (m, b) => {
+        const e = new Uint8Array(Buffer.from(b.eventLogEntry, 'base64'));
+        const dv = new DataView(e.buffer, e.byteOffset);
+        const type = dv.getUint32(4, true) >>> 28;
+        const devid = dv.getUint32(0, true) & 0xffff;
+        const linux: Record<number, string> = {
+          1: 'ILLEGAL_DEV_TABLE_ENTRY',
+          2: 'IO_PAGE_FAULT',
+          3: 'DEV_TAB_HARDWARE_ERROR',
+          4: 'PAGE_TAB_HARDWARE_ERROR',
+          5: 'ILLEGAL_COMMAND_ERROR',
+          6: 'COMMAND_HARDWARE_ERROR',
+          7: 'IOTLB_INV_TIMEOUT',
+          8: 'INVALID_DEVICE_REQUEST',
+          9: 'INVALID_PPR_REQUEST',
+        };
+        const bdf = `${hexOf(devid >> 8, 2).slice(2)}:${hexOf((devid >> 3) & 0x1f, 2).slice(2)}.${devid & 7}`;
+        const name = linux[type] ?? `event code ${type}`;
+        assert.equal(m, `${name} device=${bdf}`);
+      },
+    ],
+  ],
   nvidia: [
     [/^signature$/, (m, b) => assert.equal(m, `"${b.signature}"`)],
     [/^severity$/, (m, b) => assert.equal(m, b.severity.name)],
@@ -325,7 +352,7 @@ const LIBCPER_CHECKS: Record<string, Array<[RegExp, Check]>> = {
   ],
 };
 
-describe("Arm RAS node, VT-d, NVIDIA and NVIDIA event meanings are libcper's for the same bytes", () => {
+describe('Arm RAS node, VT-d, IOMMU, NVIDIA and NVIDIA event meanings agree with libcper (and Linux) for the same bytes', () => {
   for (const [kind, checks] of Object.entries(LIBCPER_CHECKS)) {
     it(`${kind}: every annotated field of every corpus record agrees with libcper's JSON`, () => {
       const guid = registeredSections().find((c) => c.kind === kind)!.guid;

@@ -4,8 +4,11 @@
 // and the layouts of Arm DEN0085 (RAS node CPER) and the Intel VT-d specification (fault
 // recording register). meanings.ts merges these tables into SECTION_MEANINGS.
 //
+// The IOMMU DMAr section's event log entry is read as the AMD IOMMU specification lays it out
+// (event code in bits 63:60, device id in bits 15:0), named as Linux's amd/iommu.c prints it.
+//
 // Left without meanings, on purpose: the Ampere header (libcper names none of its ids), the
-// IOMMU DMAr section (libcper prints its registers raw, and its entries as base64), registers
+// other IOMMU fields (libcper prints the registers raw and the entries as base64), registers
 // that are raw hardware values (ERR<n>*, page table entries, capability registers).
 
 import { hex } from './hex.js';
@@ -200,6 +203,34 @@ const DMAR_VTD: Record<string, SectionMeaningFn> = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// IOMMU DMAr (AMD IOMMU specification, event log; Linux drivers/iommu/amd iommu_print_event).
+
+/** Event codes 1–9 by the names Linux prints them with (`Event logged [NAME …]`). */
+export const AMD_IOMMU_EVENT_NAMES: Readonly<Record<number, string>> = {
+  1: 'ILLEGAL_DEV_TABLE_ENTRY',
+  2: 'IO_PAGE_FAULT',
+  3: 'DEV_TAB_HARDWARE_ERROR',
+  4: 'PAGE_TAB_HARDWARE_ERROR',
+  5: 'ILLEGAL_COMMAND_ERROR',
+  6: 'COMMAND_HARDWARE_ERROR',
+  7: 'IOTLB_INV_TIMEOUT',
+  8: 'INVALID_DEVICE_REQUEST',
+  9: 'INVALID_PPR_REQUEST',
+};
+
+const two = (n: number) => n.toString(16).padStart(2, '0');
+
+const DMAR_IOMMU: Record<string, SectionMeaningFn> = {
+  'event log entry': (v) => {
+    if (!(v instanceof Uint8Array) || v.length !== 16) return undefined;
+    const code = v[7]! >> 4; // event[1] bits 31:28
+    const devid = v[0]! | (v[1]! << 8); // event[0] bits 15:0
+    const name = AMD_IOMMU_EVENT_NAMES[code] ?? `event code ${code}`;
+    return `${name} device=${two(devid >> 8)}:${two((devid >> 3) & 0x1f)}.${devid & 7}`;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // NVIDIA (libcper cper-section-nvidia.c) and NVIDIA event (cper-section-nvidia-events.c).
 
 /** CPER severities as libcper names them (CPER_SEVERITY_TYPES); NVIDIA's severity uses them. */
@@ -228,6 +259,7 @@ export const VENDOR_SECTION_MEANINGS: Readonly<
 > = {
   'arm-ras': ARM_RAS,
   'dmar-vtd': DMAR_VTD,
+  'dmar-iommu': DMAR_IOMMU,
   nvidia: NVIDIA,
   'nvidia-event': NVIDIA_EVENT,
 };
