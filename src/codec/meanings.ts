@@ -54,6 +54,17 @@ import type { MeaningFn, Meanings } from './table.js';
 type Value = FieldTrace['value'];
 
 /**
+ * The tables merged into one object without a prototype, later ones winning. V8 keeps such an
+ * object as a hash table from the start: spreading ~2,000 keys into an object literal instead
+ * grows its hidden class one key at a time, which took most of the ~17 ms the tables cost.
+ */
+function dictionary<T>(...tables: Readonly<Record<string, T>>[]): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const table of tables) for (const key of Object.keys(table)) out[key] = table[key]!;
+  return out;
+}
+
+/**
  * A table built by `build` the first time anything reads it (a key, its keys, a spread): the
  * meaning tables are large and only the annotated table uses them, so a command that prints JSON
  * or Linux lines never pays for building them at start-up.
@@ -579,87 +590,94 @@ function sectionBodyMeaning(field: string): MeaningFn {
  * (`section <GUID>`, as `vras decode --as section` names it).
  */
 export function meaningsForBareSection(structure: string, guid: string): Meanings {
-  return {
-    ...CODEC_MEANINGS,
-    ...Object.fromEntries(
+  return dictionary(
+    CODEC_MEANINGS,
+    Object.fromEntries(
       sectionFields().map((f) => [
         `${structure}.${f}`,
         ((v, row, trace) => sectionMeaning(guid, f, v, row, trace)) satisfies MeaningFn,
       ]),
     ),
-  };
+  );
 }
 
 /** Meanings for every structure the codec decodes (built on first use). */
 export const CODEC_MEANINGS: Meanings = lazyRecord(
-  (): Meanings => ({
-    ...rtasMeanings(),
-    // GHES status block and entries (formats.md §4).
-    'GHES status block.block status': (v) => {
-      const n = num(v);
-      if (n === undefined) return undefined;
-      if (n === 0) return 'no record present (Linux ignores the block, never acks)';
-      const f = decodeBlockStatus(n);
-      const names = [
-        f.uncorrectable && 'uncorrectable',
-        f.correctable && 'correctable',
-        f.multipleUncorrectable && 'multiple uncorrectable',
-        f.multipleCorrectable && 'multiple correctable',
-      ].filter(Boolean);
-      return `${names.join(', ') || 'no valid bit'}; ${f.entryCount} entries${f.reserved ? `; reserved ${hex(f.reserved)}` : ''}`;
-    },
-    'GHES status block.error severity': severity,
-    'Generic Error Data Entry.error severity': severity,
-    'Generic Error Data Entry.section type': guidName,
-    'Generic Error Data Entry.FRU id': guidName,
-    'Generic Error Data Entry.revision': (v) =>
-      num(v) === undefined
-        ? undefined
-        : num(v)! >> 8 >= 3
-          ? '72-byte header with timestamp'
-          : '64-byte header',
-    'Generic Error Data Entry.validation bits': bits(GenericErrorDataValid),
-    'Generic Error Data Entry.flags': bits(SectionFlag),
-    'Generic Error Data Entry.timestamp flags': (v) => (num(v)! & 1 ? 'precise' : 'imprecise'),
-    // CPER record (formats.md §5).
-    'CPER record.error severity': severity,
-    'CPER record.notification type': guidName,
-    'CPER record.section type': guidName,
-    'CPER record.section severity': severity,
-    'CPER record.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
-    // A section with its own descriptor (section-with-descriptor.ts).
-    'section descriptor.section type': guidName,
-    'section descriptor.section severity': severity,
-    'section descriptor.FRU id': guidName,
-    'section descriptor.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
-    'section descriptor.section offset': (v) =>
-      v === CPER_SECTION_DESCRIPTOR_SIZE ? 'the body follows the descriptor' : undefined,
-    // Section bodies: by the section's own kind (sectionMeaning below).
-    ...Object.fromEntries(sectionFields().map((f) => [`section body.${f}`, sectionBodyMeaning(f)])),
-    // In a status block a body's reader is named after its kind (`memory section`).
-    ...Object.fromEntries(
-      Object.entries(SECTION_MEANINGS).flatMap(([kind, table]) =>
-        Object.entries(table).map(([f, fn]) => [`${kind} section.${f}`, fn satisfies MeaningFn]),
+  (): Meanings =>
+    dictionary(
+      rtasMeanings(),
+      {
+        // GHES status block and entries (formats.md §4).
+        'GHES status block.block status': (v) => {
+          const n = num(v);
+          if (n === undefined) return undefined;
+          if (n === 0) return 'no record present (Linux ignores the block, never acks)';
+          const f = decodeBlockStatus(n);
+          const names = [
+            f.uncorrectable && 'uncorrectable',
+            f.correctable && 'correctable',
+            f.multipleUncorrectable && 'multiple uncorrectable',
+            f.multipleCorrectable && 'multiple correctable',
+          ].filter(Boolean);
+          return `${names.join(', ') || 'no valid bit'}; ${f.entryCount} entries${f.reserved ? `; reserved ${hex(f.reserved)}` : ''}`;
+        },
+        'GHES status block.error severity': severity,
+        'Generic Error Data Entry.error severity': severity,
+        'Generic Error Data Entry.section type': guidName,
+        'Generic Error Data Entry.FRU id': guidName,
+        'Generic Error Data Entry.revision': (v) =>
+          num(v) === undefined
+            ? undefined
+            : num(v)! >> 8 >= 3
+              ? '72-byte header with timestamp'
+              : '64-byte header',
+        'Generic Error Data Entry.validation bits': bits(GenericErrorDataValid),
+        'Generic Error Data Entry.flags': bits(SectionFlag),
+        'Generic Error Data Entry.timestamp flags': (v) => (num(v)! & 1 ? 'precise' : 'imprecise'),
+        // CPER record (formats.md §5).
+        'CPER record.error severity': severity,
+        'CPER record.notification type': guidName,
+        'CPER record.section type': guidName,
+        'CPER record.section severity': severity,
+        'CPER record.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+        // A section with its own descriptor (section-with-descriptor.ts).
+        'section descriptor.section type': guidName,
+        'section descriptor.section severity': severity,
+        'section descriptor.FRU id': guidName,
+        'section descriptor.section flags': bits(SECTION_DESCRIPTOR_FLAGS),
+        'section descriptor.section offset': (v) =>
+          v === CPER_SECTION_DESCRIPTOR_SIZE ? 'the body follows the descriptor' : undefined,
+      },
+      // Section bodies: by the section's own kind (sectionMeaning below).
+      Object.fromEntries(sectionFields().map((f) => [`section body.${f}`, sectionBodyMeaning(f)])),
+      // In a status block a body's reader is named after its kind (`memory section`).
+      Object.fromEntries(
+        Object.entries(SECTION_MEANINGS).flatMap(([kind, table]) =>
+          Object.entries(table).map(([f, fn]) => [`${kind} section.${f}`, fn satisfies MeaningFn]),
+        ),
       ),
+      {
+        // HEST (formats.md §3) and its embedded structures.
+        'HEST.signature': (v) => (v === 'HEST' ? 'Hardware Error Source Table' : 'not a HEST'),
+        type: (v) => (num(v) === undefined ? undefined : hestSourceTypeName(num(v)!)),
+        'Notification.type': (v) =>
+          num(v) === undefined ? undefined : hestNotificationName(num(v)!),
+        'Notification.pollInterval': (v, row, trace) => {
+          const type = trace.find(
+            (t) =>
+              t.structure === 'Notification' && t.field === 'type' && t.offset === row.offset - 4,
+          );
+          return type?.value === HestNotificationType.Polled ? `${String(v)} ms` : undefined;
+        },
+        relatedSourceId: (v) => (v === 0xffff ? 'none' : undefined),
+        enabled: (v) =>
+          v === 0 ? 'disabled (Linux skips the source)' : v === 1 ? 'enabled' : undefined,
+        addressSpaceId: (v) => (num(v) === undefined ? undefined : gasAddressSpaceName(num(v)!)),
+        accessSize: (v) => ACCESS_SIZE_NAMES[num(v) ?? -1],
+        'Error Status Address.address': () => 'register holding the status block address',
+        'Read Ack Register.address': () => 'register the guest acknowledges through',
+        errorStatusBlockLength: (v) =>
+          num(v)! < 20 ? 'below 20: Linux refuses the source' : undefined,
+      },
     ),
-    // HEST (formats.md §3) and its embedded structures.
-    'HEST.signature': (v) => (v === 'HEST' ? 'Hardware Error Source Table' : 'not a HEST'),
-    type: (v) => (num(v) === undefined ? undefined : hestSourceTypeName(num(v)!)),
-    'Notification.type': (v) => (num(v) === undefined ? undefined : hestNotificationName(num(v)!)),
-    'Notification.pollInterval': (v, row, trace) => {
-      const type = trace.find(
-        (t) => t.structure === 'Notification' && t.field === 'type' && t.offset === row.offset - 4,
-      );
-      return type?.value === HestNotificationType.Polled ? `${String(v)} ms` : undefined;
-    },
-    relatedSourceId: (v) => (v === 0xffff ? 'none' : undefined),
-    enabled: (v) =>
-      v === 0 ? 'disabled (Linux skips the source)' : v === 1 ? 'enabled' : undefined,
-    addressSpaceId: (v) => (num(v) === undefined ? undefined : gasAddressSpaceName(num(v)!)),
-    accessSize: (v) => ACCESS_SIZE_NAMES[num(v) ?? -1],
-    'Error Status Address.address': () => 'register holding the status block address',
-    'Read Ack Register.address': () => 'register the guest acknowledges through',
-    errorStatusBlockLength: (v) =>
-      num(v)! < 20 ? 'below 20: Linux refuses the source' : undefined,
-  }),
 );
