@@ -278,12 +278,8 @@ function writeKey(k: string, spaced: boolean): void {
 }
 
 function writeLiteral(t: string): void {
-  const n = t.length;
-  ensure(n);
-  const b = buf;
-  const p = pos;
-  for (let i = 0; i < n; i++) b[p + i] = t.charCodeAt(i);
-  pos = p + n;
+  ensure(t.length);
+  for (let i = 0; i < t.length; i++) buf[pos++] = t.charCodeAt(i);
 }
 
 /** Where JSON.stringify would leave a property out (undefined, a function, a symbol). */

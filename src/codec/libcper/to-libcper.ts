@@ -41,6 +41,8 @@ class Le {
   /** `u64(this.u64(o))` without a bigint when the value is a safe integer. */
   u64n(o: number): number | bigint {
     const hi = this.u32(o + 4);
+    // A value below 2^32 stays a small integer (as Number(bigint) gives it), not a double.
+    if (hi === 0) return this.u32(o);
     return hi < 0x200000 ? hi * 0x100000000 + this.u32(o) : this.u64(o);
   }
   guid(o: number): string {
