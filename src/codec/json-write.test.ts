@@ -143,6 +143,21 @@ describe('toJson fast writer', () => {
     );
   });
 
+  it('writes integers of every width as JSON.stringify does', () => {
+    const edges = [0, -0, 9, 10, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53];
+    for (const e of edges) {
+      for (const v of [e - 1, e, e + 1, -e]) {
+        assert.equal(stringifyFast({ v, a: [v] }, 0), JSON.stringify({ v, a: [v] }));
+      }
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 + 5 }), fc.double(), (n, d) => {
+        assert.equal(stringifyFast([n, n / 2, d], 0), JSON.stringify([n, n / 2, d]));
+      }),
+      { numRuns: 3000, seed: 7 },
+    );
+  });
+
   it('writes bytes of every length and alignment and 64-bit values of every width as the replacer does', () => {
     const backing = new Uint8Array(4096 + 8);
     for (let i = 0; i < backing.length; i++) backing[i] = (i * 151 + 7) & 0xff;
