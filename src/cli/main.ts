@@ -2,7 +2,7 @@
 // message and an exit code. A stack trace is printed only with VRAS_DEBUG=1.
 
 // Only the command table is loaded up front: each command loads its own modules (and the
-// codec) when it runs, and the error classes below are loaded only when there is an error.
+// codec) when it runs.
 import { commands } from './commands.js';
 
 function usage(): string {
@@ -38,23 +38,25 @@ export async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-async function report(error: unknown): Promise<number> {
+/**
+ * A CliError (io.ts) thrown by a command. Each command is bundled on its own, with its own copy
+ * of the class (scripts/build-cli.mjs), so it is recognised by its name and exit code rather than
+ * by instanceof.
+ */
+function isCliError(error: unknown): error is Error & { readonly exitCode: number } {
+  return (
+    error instanceof Error &&
+    error.name === 'CliError' &&
+    typeof (error as { exitCode?: unknown }).exitCode === 'number'
+  );
+}
+
+function report(error: unknown): number {
   if (process.env.VRAS_DEBUG === '1') console.error(error);
-  const [{ CliError }, { CodecError }] = await Promise.all([
-    import('./io.js'),
-    import('../codec/errors.js'),
-  ]);
-  if (error instanceof CliError) {
-    process.stderr.write(`vras: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof CodecError) {
-    process.stderr.write(`vras: ${error.message}\n`);
-    return 2;
-  }
+  // Anything else (a CodecError included) is printed the same way and exits 2.
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`vras: ${message}\n`);
-  return 2;
+  return isCliError(error) ? error.exitCode : 2;
 }
 
 // `vras … | head` closes the pipe early: that is the reader's choice, not an error.
@@ -67,7 +69,7 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  async (error: unknown) => {
-    process.exitCode = await report(error);
+  (error: unknown) => {
+    process.exitCode = report(error);
   },
 );
