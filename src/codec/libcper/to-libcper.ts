@@ -20,6 +20,12 @@ import type { LibcperJson } from './json-text.js';
 
 type Obj = Record<string, LibcperJson>;
 
+/**
+ * `o` as a fast object: past 16 properties V8 keeps an object filled by computed names as a
+ * dictionary, which the JSON writer's for-in walks slowly; a spread copy has a shape.
+ */
+const shaped = (o: Obj): Obj => (Object.keys(o).length > 16 ? { ...o } : o);
+
 /** Little-endian reads from a byte window; reads past the end are the caller's bug. */
 class Le {
   constructor(
@@ -145,7 +151,7 @@ function bitfield(v: number | bigint, names: readonly string[]): Obj {
   names.forEach((n, i) => {
     out[n] = bit(v, i);
   });
-  return out;
+  return names.length > 16 ? shaped(out) : out;
 }
 
 function revision(v: number): Obj {
@@ -1457,7 +1463,7 @@ const armProcessor: SectionConverter = (s, size) => {
       names.forEach((n, k) => {
         out[n] = w === 4 ? s.u32(at + 4 * k) : s.u64n(at + 8 * k);
       });
-      c.registerArray = out;
+      c.registerArray = shaped(out);
     } else if (type === 8) {
       if (remaining < ARM_MISC_SIZE || arraySize < ARM_MISC_SIZE) return undefined;
       const enc = s.u16(at);
@@ -1535,7 +1541,7 @@ function register(
     else if (kind === 'port') out[name] = dict(v, PCIE_PORT_TYPE_DICT_BY_VALUE);
     else out[name] = v > 0 ? kind[1] : kind[0];
   }
-  return out;
+  return fields.length > 16 ? shaped(out) : out;
 }
 
 function pcieCapability(s: Le, at: number): Obj {
@@ -1948,7 +1954,7 @@ function ia32Registers(s: Le, at: number): Obj {
   out.idtr = u64(BigInt(s.u32(at + 80)) + (BigInt(s.u32(at + 84)) << 32n));
   out.ldtr = s.u16(at + 88);
   out.tr = s.u16(at + 90);
-  return out;
+  return shaped(out);
 }
 
 function x64Registers(s: Le, at: number): Obj {
@@ -1969,7 +1975,7 @@ function x64Registers(s: Le, at: number): Obj {
   out.idtr_1 = s.u64n(at + 232);
   out.ldtr = s.u16(at + 240);
   out.tr = s.u16(at + 242);
-  return out;
+  return shaped(out);
 }
 
 const ia32x64: SectionConverter = (s, size) => {
