@@ -407,6 +407,8 @@ function writeObject(o: Record<string, unknown>, gap: string, depth: number): vo
       buf[pos++] = COLON;
     }
     if (type === 'number') writeNumber(e as number);
+    else if (type === 'string') writeString(e as string);
+    else if (type === 'boolean') writeLiteral(e ? 'true' : 'false');
     else if (type === 'bigint') writeBigint(e as bigint);
     else writeValue(e, gap, depth + 1);
   }
