@@ -6,6 +6,9 @@ import { CodecError, CodecErrorCode, hexOffset } from './errors.js';
 import { type Guid, guidFromBytes } from './guid.js';
 
 /** One field as read: where it is, what it is called, and the value decoded from it. */
+/** Characters made into a string by one String.fromCharCode call (bounded: they go on the stack). */
+const ASCII_CHUNK = 4096;
+
 export interface FieldTrace {
   readonly offset: number;
   readonly size: number;
@@ -173,8 +176,14 @@ export class ByteReader {
   /** Fixed-width ASCII field, kept byte for byte as a latin1 string (no trimming). */
   ascii(length: number, field: string): string {
     this.need(length, field);
+    // One flat string per chunk (a concatenation per character leaves a rope that every later
+    // read, the JSON writer's included, must flatten first).
     let s = '';
-    for (let i = 0; i < length; i++) s += String.fromCharCode(this.bytes[this.offset + i]!);
+    for (let at = 0; at < length; at += ASCII_CHUNK) {
+      const end = Math.min(length, at + ASCII_CHUNK);
+      const part = this.bytes.subarray(this.offset + at, this.offset + end);
+      s += String.fromCharCode.apply(null, part as unknown as number[]);
+    }
     if (this.trace) this.record(length, field, s);
     this.offset += length;
     return s;
