@@ -87,14 +87,17 @@ const severity = (code: number) => ({ code, name: SEVERITY[code] ?? 'Unknown' })
 
 /** `add_untrusted_string`: up to the first NUL; nothing at all when a byte is not printable. */
 function untrustedString(bytes: Uint8Array): string | undefined {
-  let s = '';
-  for (const c of bytes) {
+  let n = 0;
+  for (; n < bytes.length; n++) {
+    const c = bytes[n]!;
     if (c === 0) break;
     // isprint() on a (signed) char: only 0x20..0x7e.
     if (c < 0x20 || c > 0x7e) return undefined;
-    s += String.fromCharCode(c);
   }
-  return s;
+  // One flat string (the bytes are few: a descriptor's FRU text, a vendor's name).
+  return n <= 4096
+    ? String.fromCharCode.apply(null, bytes.subarray(0, n) as unknown as number[])
+    : Array.from(bytes.subarray(0, n), (c) => String.fromCharCode(c)).join('');
 }
 
 const bcd = (v: number) => ((v & 0xf0) >> 4) * 10 + (v & 0x0f);
