@@ -11,6 +11,7 @@ import { CodecError, CodecErrorCode } from '../errors.js';
 import { type Guid, guidToBytes, isGuid } from '../guid.js';
 import { base64ToBytes } from '../hex.js';
 import { ByteWriter } from '../writer.js';
+import { ARM_REGISTER_NAMES } from './arm-registers.js';
 import type { LibcperJson } from './json-text.js';
 
 type Obj = { readonly [key: string]: LibcperJson };
@@ -735,139 +736,6 @@ const pcie: Reverse = (ir) => {
   return b.b;
 };
 
-const ARM_REGISTERS: readonly (readonly [width: 4 | 8, names: readonly string[]])[] = [
-  [
-    4,
-    [
-      'r0',
-      'r1',
-      'r2',
-      'r3',
-      'r4',
-      'r5',
-      'r6',
-      'r7',
-      'r8',
-      'r9',
-      'r10',
-      'r11',
-      'r12',
-      'r13_sp',
-      'r14_lr',
-      'r15_pc',
-    ],
-  ],
-  [
-    4,
-    [
-      'dfar',
-      'dfsr',
-      'ifar',
-      'isr',
-      'mair0',
-      'mair1',
-      'midr',
-      'mpidr',
-      'nmrr',
-      'prrr',
-      'sctlr_ns',
-      'spsr',
-      'spsr_abt',
-      'spsr_fiq',
-      'spsr_irq',
-      'spsr_svc',
-      'spsr_und',
-      'tpidrprw',
-      'tpidruro',
-      'tpidrurw',
-      'ttbcr',
-      'ttbr0',
-      'ttbr1',
-      'dacr',
-    ],
-  ],
-  [
-    4,
-    [
-      'elr_hyp',
-      'hamair0',
-      'hamair1',
-      'hcr',
-      'hcr2',
-      'hdfar',
-      'hifar',
-      'hpfar',
-      'hsr',
-      'htcr',
-      'htpidr',
-      'httbr',
-      'spsr_hyp',
-      'vtcr',
-      'vttbr',
-      'dacr32_el2',
-    ],
-  ],
-  [4, ['sctlr_s', 'spsr_mon']],
-  [8, [...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp']],
-  [
-    8,
-    [
-      'elr_el1',
-      'esr_el1',
-      'far_el1',
-      'isr_el1',
-      'mair_el1',
-      'midr_el1',
-      'mpidr_el1',
-      'sctlr_el1',
-      'sp_el0',
-      'sp_el1',
-      'spsr_el1',
-      'tcr_el1',
-      'tpidr_el0',
-      'tpidr_el1',
-      'tpidrro_el0',
-      'ttbr0_el1',
-      'ttbr1_el1',
-    ],
-  ],
-  [
-    8,
-    [
-      'elr_el2',
-      'esr_el2',
-      'far_el2',
-      'hacr_el2',
-      'hcr_el2',
-      'hpfar_el2',
-      'mair_el2',
-      'sctlr_el2',
-      'sp_el2',
-      'spsr_el2',
-      'tcr_el2',
-      'tpidr_el2',
-      'ttbr0_el2',
-      'vtcr_el2',
-      'vttbr_el2',
-    ],
-  ],
-  [
-    8,
-    [
-      'elr_el3',
-      'esr_el3',
-      'far_el3',
-      'mair_el3',
-      'sctlr_el3',
-      'sp_el3',
-      'spsr_el3',
-      'tcr_el3',
-      'tpidr_el3',
-      'ttbr0_el3',
-    ],
-  ],
-];
-
 function armErrorInformation(type: number, e: Obj): bigint {
   const info = obj(e.errorInformation);
   const inner = obj(info.cacheError ?? info.tlbError ?? info.busError);
@@ -966,7 +834,7 @@ const arm: Reverse = (ir) => {
     head.u32(4, n32(c.registerArraySize));
     parts.push(head.b);
     const regs = obj(c.registerArray);
-    const layout = ARM_REGISTERS[type];
+    const layout = ARM_REGISTER_NAMES[type];
     if (layout !== undefined) {
       const [w, names] = layout;
       const r = new Buf(w * names.length);
